@@ -1,0 +1,1 @@
+"""The ``devzone`` console command: a thin shell over the packages."""

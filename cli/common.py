@@ -1,0 +1,43 @@
+"""Options and helpers shared by every ``devzone`` subcommand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import Engine
+
+from devzone.db.engine import make_engine
+
+__all__ = ["ConfigOption", "DbOption", "console", "err_console", "open_db"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="DEVZONE_DB",
+        help="Database: a GeoPackage path/URL (gpkg:///landbase.gpkg, the default) or "
+        "postgresql://user@host:5432/dbname for PostGIS. Env: DEVZONE_DB.",
+        show_default=False,
+    ),
+]
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="A city's own policy TOML; its tables override the defaults in data/policy/.",
+        exists=True,
+        dir_okay=False,
+    ),
+]
+
+
+def open_db(db: str | None, *, create: bool = False) -> Engine:
+    """Open the database for a command (errors become one-paragraph messages)."""
+    return make_engine(db, create=create)

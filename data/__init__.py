@@ -1,0 +1,1 @@
+"""Shipped data: policy tables (``policy/``), reference data (``reference/``), sample."""

@@ -1,0 +1,1 @@
+"""The unified industrial-land database: schema, engines and table I/O."""

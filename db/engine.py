@@ -1,0 +1,183 @@
+"""Database URLs and engines: one code path for GeoPackage (default) and PostGIS.
+
+URLs accepted (from ``--db`` or the ``DEVZONE_DB`` environment variable):
+
+* ``gpkg:///relative/or/absolute.gpkg`` or ``gpkg:////abs/path.gpkg`` (GeoAlchemy2's
+  GeoPackage dialect); a bare path ending in ``.gpkg`` is accepted too;
+* ``postgresql://user:pass@host:port/dbname`` (psycopg 3 driver is chosen for you).
+
+The GeoPackage backend needs SpatiaLite (Debian: ``libsqlite3-mod-spatialite``) and a
+DB-API module able to load extensions (``pysqlite3-binary``; the standard library's
+``sqlite3`` from pyenv builds cannot). Passwords never reach logs: use
+:func:`redact` whenever a URL is printed.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from devzone.errors import DatabaseError
+
+__all__ = ["DEFAULT_DB", "ENV_VAR", "is_geopackage", "make_engine", "redact", "resolve_url"]
+
+ENV_VAR = "DEVZONE_DB"
+DEFAULT_DB = "gpkg:///landbase.gpkg"
+
+SPATIALITE_HELP = (
+    "The GeoPackage backend needs the SpatiaLite extension and a SQLite module that can "
+    "load it. On Debian/Ubuntu run `sudo apt-get install libsqlite3-mod-spatialite` and "
+    "`pip install pysqlite3-binary` (or run `make setup`), or point SPATIALITE_LIBRARY_PATH "
+    "at mod_spatialite."
+)
+
+
+def resolve_url(db: str | None = None) -> str:
+    """Return the database URL from ``db``, else ``$DEVZONE_DB``, else ``landbase.gpkg``.
+
+    A bare path ending in ``.gpkg`` becomes a ``gpkg:///`` URL; ``postgresql://`` and
+    ``postgres://`` URLs get the psycopg 3 driver.
+    """
+    url = db or os.environ.get(ENV_VAR) or DEFAULT_DB
+    if url.lower().endswith(".gpkg") and "://" not in url:
+        url = "gpkg:///" + url
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def redact(url: str) -> str:
+    """The URL with any password replaced by ``***`` (safe to print or log)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url.split("@")[-1] if "@" in url else url
+
+
+def is_geopackage(url_or_engine: str | Engine) -> bool:
+    """True when the URL or engine is a GeoPackage file."""
+    if isinstance(url_or_engine, Engine):
+        return url_or_engine.dialect.name == "geopackage"
+    return resolve_url(url_or_engine).startswith("gpkg:")
+
+
+def gpkg_path(url: str) -> Path:
+    """File path of a ``gpkg:///`` URL."""
+    database = make_url(resolve_url(url)).database
+    if not database:
+        raise DatabaseError(f"The GeoPackage URL {url!r} names no file.")
+    return Path(database)
+
+
+@lru_cache(maxsize=1)
+def _sqlite_module() -> ModuleType:
+    try:
+        import pysqlite3.dbapi2 as module  # type: ignore[import-not-found]
+    except ImportError:
+        try:
+            import sqlean.dbapi2 as module  # type: ignore[import-not-found,no-redef]
+        except ImportError as exc:
+            raise DatabaseError(
+                "No SQLite module that can load extensions was found. " + SPATIALITE_HELP
+            ) from exc
+    return module
+
+
+def _geopackage_engine(url: str, *, create: bool) -> Engine:
+    from geoalchemy2.admin.dialects.geopackage import load_spatialite_gpkg
+
+    path = gpkg_path(url)
+    if not create and not path.exists():
+        raise DatabaseError(
+            f"The GeoPackage {path} does not exist. Create it with `devzone db init --db "
+            f"{path}` or load data with `devzone demo`."
+        )
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+    engine = create_engine(url, module=_sqlite_module())
+    event.listen(engine, "connect", load_spatialite_gpkg)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT spatialite_version()"))
+    except (OperationalError, SQLAlchemyError) as exc:
+        engine.dispose()
+        msg = str(getattr(exc, "orig", exc))
+        if "mod_spatialite" in msg or "spatialite" in msg.lower() or "no such function" in msg:
+            raise DatabaseError(SPATIALITE_HELP + f" (SQLite said: {msg})") from exc
+        raise DatabaseError(f"Cannot open the GeoPackage {path}: {msg}.") from exc
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+    cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _postgis_engine(url: str) -> Engine:
+    engine = create_engine(url, pool_pre_ping=True)
+    try:
+        with engine.connect() as conn:
+            has_postgis = conn.execute(
+                text("SELECT 1 FROM pg_extension WHERE extname = 'postgis'")
+            ).scalar()
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        msg = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise DatabaseError(
+            f"Cannot connect to PostgreSQL at {redact(url)}: {msg}. Check host, port, user, "
+            "password and database name, and that the server is running."
+        ) from exc
+    if not has_postgis:
+        engine.dispose()
+        raise DatabaseError(
+            f"The database {redact(url)} has no PostGIS extension. Install it "
+            "(Debian: `apt-get install postgresql-15-postgis-3`) and run "
+            "`CREATE EXTENSION postgis;` in that database as a superuser."
+        )
+    return engine
+
+
+def make_engine(db: str | None = None, *, create: bool = False) -> Engine:
+    """Open the database named by ``db`` (or ``$DEVZONE_DB``) and check its spatial support.
+
+    Parameters
+    ----------
+    db
+        Database URL or ``.gpkg`` path; see the module docstring.
+    create
+        For GeoPackage: create the file if it does not exist (``db init``).
+
+    Raises
+    ------
+    DatabaseError
+        With a one-paragraph explanation of what to install or fix.
+    """
+    url = resolve_url(db)
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError as exc:
+        raise DatabaseError(
+            f"{redact(url)!r} is not a database URL. Use a GeoPackage path such as "
+            "`landbase.gpkg` / `gpkg:///landbase.gpkg`, or "
+            "`postgresql://user@host:5432/dbname` for PostGIS."
+        ) from exc
+    if backend == "gpkg":
+        return _geopackage_engine(url, create=create)
+    if backend == "postgresql":
+        return _postgis_engine(url)
+    raise DatabaseError(
+        f"Unsupported database {redact(url)!r}: devzone works with GeoPackage files "
+        "(`gpkg:///file.gpkg`) and PostGIS (`postgresql://…`)."
+    )

@@ -1,0 +1,1 @@
+"""ETL: read land-registry exports, validate them, load them into the unified database."""

@@ -1,0 +1,1 @@
+"""Land-use analyses: 亩均效益 performance, intensity, idle land, exit mechanism."""

@@ -1,0 +1,1 @@
+"""Interactive, offline Folium maps for planners."""

@@ -1,0 +1,1 @@
+"""The bundled Lu'an sample and the deterministic synthetic-data generator."""

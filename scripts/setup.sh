@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Set up devzone on a fresh Debian/Ubuntu machine: system packages (when missing),
+# a virtualenv in .venv, and the package itself (editable).
+#   scripts/setup.sh          # what the main job (`make demo`) needs
+#   scripts/setup.sh test     # also PostGIS + a test database, Chromium, CJK fonts
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MODE="${1:-run}"
+PY="${PYTHON:-python3}"
+VENV="${VENV:-.venv}"
+
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+
+missing=()
+need() { dpkg -s "$1" >/dev/null 2>&1 || missing+=("$1"); }
+need libsqlite3-mod-spatialite
+need gdal-bin
+need fonts-noto-cjk
+if [ "$MODE" = "test" ]; then
+  need chromium
+  if ! command -v psql >/dev/null 2>&1; then need postgresql; fi
+fi
+if [ "$MODE" = "test" ] || [ "$MODE" = "bench" ]; then
+  # PostGIS for whichever PostgreSQL major is (or will be) installed.
+  pgmajor=""
+  if command -v pg_config >/dev/null 2>&1; then pgmajor=$(pg_config --version | sed -E 's/[^0-9]*([0-9]+).*/\1/'); fi
+  if [ -z "$pgmajor" ] && ls /usr/lib/postgresql >/dev/null 2>&1; then pgmajor=$(ls /usr/lib/postgresql | sort -n | tail -n1); fi
+  if [ -n "$pgmajor" ]; then need "postgresql-${pgmajor}-postgis-3"; else need postgis; fi
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo ">> installing system packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo ">> creating virtualenv $VENV"
+  "$PY" -m venv "$VENV"
+fi
+stamp="$VENV/.devzone-installed"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo ">> installing devzone into $VENV"
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q -e ".[test]"
+  touch "$stamp"
+fi
+
+if [ "$MODE" = "test" ] || [ "$MODE" = "bench" ]; then
+  # A PostgreSQL server on 127.0.0.1:5432 with a devzone_test database and PostGIS.
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    echo ">> starting PostgreSQL"
+    cluster_ver=$(ls /etc/postgresql 2>/dev/null | sort -n | tail -n1 || true)
+    if [ -n "$cluster_ver" ]; then
+      $SUDO pg_ctlcluster --skip-systemctl-redirect "$cluster_ver" main start || true
+    fi
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+  PSQL=(psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qtA)
+  if ! "${PSQL[@]}" -d postgres -c "select 1" >/dev/null 2>&1; then
+    PSQL=($SUDO -u postgres psql -v ON_ERROR_STOP=1 -qtA)
+  fi
+  for db in devzone_test devzone_bench; do
+    if [ "$("${PSQL[@]}" -d postgres -c "select 1 from pg_database where datname='$db'")" != "1" ]; then
+      "${PSQL[@]}" -d postgres -c "CREATE DATABASE $db" >/dev/null
+    fi
+    "${PSQL[@]}" -d "$db" -c "CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null
+  done
+fi
+echo ">> setup done ($MODE)"

@@ -1,0 +1,124 @@
+"""Shared fixtures: the same database tests run on GeoPackage and on PostGIS.
+
+Like GeoAlchemy2's own ``tests/conftest.py``, ``db_url`` is parametrised over the
+backends. PostGIS comes from ``DEVZONE_TEST_PG`` (default
+``postgresql://postgres@127.0.0.1:5432/devzone_test``, which ``make test`` creates).
+When it is unreachable the PostGIS cases skip on a developer machine, and **fail**
+under ``CI=true`` (or with ``--require-services``), so CI can never pass without them.
+The same rule holds for the browser (``/usr/bin/chromium``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+PG_URL = os.environ.get(
+    "DEVZONE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/devzone_test"
+)
+CHROMIUM = os.environ.get("DEVZONE_CHROMIUM", "/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("DEVZONE_SHARED", REPO.parent / "shared"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--require-services",
+        action="store_true",
+        default=False,
+        help="Fail (not skip) tests whose PostGIS or browser is missing (implied by CI=true).",
+    )
+
+
+def services_required(config: pytest.Config) -> bool:
+    """True under CI=true or --require-services."""
+    ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+    return ci or bool(config.getoption("--require-services"))
+
+
+def missing_service(config: pytest.Config, reason: str) -> None:
+    """Skip locally; fail under CI, where every service must be present."""
+    if services_required(config):
+        pytest.fail(f"required service missing under CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _pg_reachable() -> str | None:
+    try:
+        from devzone.db.engine import resolve_url
+
+        eng = create_engine(resolve_url(PG_URL))
+        with eng.connect() as conn:
+            ok = conn.execute(text("SELECT 1 FROM pg_extension WHERE extname='postgis'")).scalar()
+        eng.dispose()
+        return None if ok else "database has no PostGIS extension"
+    except Exception as exc:
+        return f"PostGIS not reachable at {PG_URL}: {str(exc).splitlines()[0]}"
+
+
+@pytest.fixture(scope="session")
+def postgis_base_url(request: pytest.FixtureRequest) -> str:
+    """URL of the PostGIS test database (fails under CI when unreachable)."""
+    problem = _pg_reachable()
+    if problem:
+        missing_service(request.config, problem)
+    return PG_URL
+
+
+def _fresh_pg_schema(base_url: str) -> Iterator[str]:
+    """A throw-away PostgreSQL schema, selected through the URL's search_path."""
+    from devzone.db.engine import resolve_url
+
+    schema = "t_" + uuid.uuid4().hex[:10]
+    eng = create_engine(resolve_url(base_url))
+    with eng.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in base_url else "?"
+    yield f"{base_url}{sep}options=-csearch_path%3D{schema},public"
+    with eng.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    eng.dispose()
+
+
+@pytest.fixture(params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database URL: a fresh GeoPackage file, or a fresh PostGIS schema."""
+    if request.param == "gpkg":
+        yield f"gpkg:///{tmp_path / 'test.gpkg'}"
+    else:
+        base = request.getfixturevalue("postgis_base_url")
+        yield from _fresh_pg_schema(base)
+
+
+@pytest.fixture
+def engine(db_url: str):
+    """An initialised database (schema created) on each backend."""
+    from devzone.db.admin import init_db
+    from devzone.db.engine import make_engine
+
+    eng = make_engine(db_url, create=True)
+    init_db(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium_path(request: pytest.FixtureRequest) -> str:
+    """Path of Debian's Chromium (fails under CI when missing)."""
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        missing_service(request.config, f"Chromium not found at {CHROMIUM}")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def shared_dir(request: pytest.FixtureRequest) -> Path:
+    """The ``../shared`` reference folder (real public data)."""
+    if not (SHARED / "reference").is_dir():
+        missing_service(request.config, f"shared reference data not found at {SHARED}")
+    return SHARED

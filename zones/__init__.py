@@ -1,0 +1,1 @@
+"""Zones: registry with lead/main industries, industry fit, ranking, the corridor."""
