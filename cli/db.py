@@ -47,3 +47,8 @@ def info(db: DbOption = None) -> None:
             extent,
         )
     console.print(table)
+
+
+def register(root: typer.Typer) -> None:
+    """Add ``devzone db`` to the root command."""
+    root.add_typer(app, name="db")
