@@ -54,18 +54,11 @@ _register_all()
 
 def run() -> None:
     """Console entry point: user errors become a one-paragraph message, exit status 2."""
-    import click
-
     try:
-        app(standalone_mode=False)
+        app()  # standalone mode: typer handles --help, usage errors and exit codes
     except DevzoneError as exc:
         err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
         sys.exit(2)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
         err_console.print("Aborted.")
         sys.exit(130)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
