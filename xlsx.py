@@ -53,12 +53,12 @@ def write_workbook(
     path.parent.mkdir(parents=True, exist_ok=True)
     labels = labels or {}
     notes = notes or {}
-    with pd.ExcelWriter(path, engine="xlsxwriter", datetime_format="yyyy-mm-dd",
-                        date_format="yyyy-mm-dd") as writer:
+    with pd.ExcelWriter(
+        path, engine="xlsxwriter", datetime_format="yyyy-mm-dd", date_format="yyyy-mm-dd"
+    ) as writer:
         book = writer.book
         header_fmt = book.add_format(
-            {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7",
-             "border": 1}
+            {"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7", "border": 1}
         )
         note_fmt = book.add_format({"italic": True, "font_color": "#555555"})
         for name, df in sheets.items():

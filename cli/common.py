@@ -11,7 +11,15 @@ from sqlalchemy import Engine
 
 from devzone.db.engine import make_engine
 
-__all__ = ["ConfigOption", "DbOption", "console", "err_console", "open_db"]
+__all__ = [
+    "ConfigOption",
+    "DbOption",
+    "EngineOption",
+    "SchedulerOption",
+    "console",
+    "err_console",
+    "open_db",
+]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -34,6 +42,25 @@ ConfigOption = Annotated[
         help="A city's own policy TOML; its tables override the defaults in data/policy/.",
         exists=True,
         dir_okay=False,
+    ),
+]
+
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="Where spatial joins and per-parcel steps run: local (one process, the "
+        "default), dask (dask-geopandas on dask.distributed) or postgis (in the database).",
+    ),
+]
+
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="dask.distributed scheduler address (tcp://host:8786); without it "
+        "--engine dask starts a LocalCluster on this machine.",
+        show_default=False,
     ),
 ]
 

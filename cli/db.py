@@ -36,9 +36,7 @@ def info(db: DbOption = None) -> None:
     for col in ("table 表", "rows 行数", "geometry 几何", "CRS", "extent 范围 (lon/lat)"):
         table.add_column(col)
     for t in describe(engine):
-        extent = (
-            "{:.4f}, {:.4f} – {:.4f}, {:.4f}".format(*t.extent) if t.extent else ""
-        )
+        extent = "{:.4f}, {:.4f} – {:.4f}, {:.4f}".format(*t.extent) if t.extent else ""
         table.add_row(
             t.name,
             str(t.rows),

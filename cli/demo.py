@@ -66,31 +66,52 @@ def run_demo(out_dir: Path, *, year: int = DEMO_YEAR, as_of: dt.date = DEMO_AS_O
         stale.unlink()
     engine = make_engine(str(db_path), create=True)
     results: list = []
-    _step("数据库初始化 init database", lambda: {"outputs": [db_path], "headline": {
-        "tables 表": len(init_db(engine))}}, results)
+    _step(
+        "数据库初始化 init database",
+        lambda: {"outputs": [db_path], "headline": {"tables 表": len(init_db(engine))}},
+        results,
+    )
 
     def load() -> dict[str, Any]:
         summary = load_paths(
             engine, sample_paths(), kind="auto", rejects=out_dir / "rejects.csv", quiet=True
         )
-        head = {k: getattr(summary, k) for k in ("read", "inserted", "updated", "unchanged",
-                                                  "rejected") if hasattr(summary, k)}
+        head = {
+            k: getattr(summary, k)
+            for k in ("read", "inserted", "updated", "unchanged", "rejected")
+            if hasattr(summary, k)
+        }
         return {"outputs": [out_dir / "rejects.csv"], "headline": head}
 
     _step("加载样例数据 ETL load of the bundled sample", load, results)
-    _step(f"亩均效益评价 performance {year}",
-          lambda: run_score(engine, year=year, out_xlsx=out_dir / f"亩均效益评价_{year}.xlsx"),
-          results)
-    _step(f"闲置土地 idle land as of {as_of}",
-          lambda: run_idle(engine, as_of=as_of, out_dir=out_dir / "idle"), results)
-    _step(f"开发区排名 zone ranking {year}",
-          lambda: run_zone_rank(engine, year=year, out_dir=out_dir / "zones"), results)
-    _step(f"合六经济走廊 corridor report {year}",
-          lambda: run_corridor_report(engine, year=year, out_dir=out_dir / "corridor"), results)
+    _step(
+        f"亩均效益评价 performance {year}",
+        lambda: run_score(engine, year=year, out_xlsx=out_dir / f"亩均效益评价_{year}.xlsx"),
+        results,
+    )
+    _step(
+        f"闲置土地 idle land as of {as_of}",
+        lambda: run_idle(engine, as_of=as_of, out_dir=out_dir / "idle"),
+        results,
+    )
+    _step(
+        f"开发区排名 zone ranking {year}",
+        lambda: run_zone_rank(engine, year=year, out_dir=out_dir / "zones"),
+        results,
+    )
+    _step(
+        f"合六经济走廊 corridor report {year}",
+        lambda: run_corridor_report(engine, year=year, out_dir=out_dir / "corridor"),
+        results,
+    )
     for basemap in ("osm", "gaode"):
-        _step(f"地图 map ({basemap})",
-              lambda b=basemap: run_map(engine, year=year, as_of=as_of, basemap=b,
-                                        out_html=out_dir / f"map_{b}.html"), results)
+        _step(
+            f"地图 map ({basemap})",
+            lambda b=basemap: run_map(
+                engine, year=year, as_of=as_of, basemap=b, out_html=out_dir / f"map_{b}.html"
+            ),
+            results,
+        )
     engine.dispose()
     return results
 
@@ -117,8 +138,10 @@ def demo(
     the maps."""
     results = run_demo(out)
     _print(results)
-    console.print(f"Open [bold]{out / 'map_osm.html'}[/] in a browser; the database is "
-                  f"[bold]{out / 'landbase.gpkg'}[/] (QGIS opens it).")
+    console.print(
+        f"Open [bold]{out / 'map_osm.html'}[/] in a browser; the database is "
+        f"[bold]{out / 'landbase.gpkg'}[/] (QGIS opens it)."
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -23,9 +23,7 @@ def register_attribute_tables(engine: Engine) -> None:
     """Register non-spatial tables in ``gpkg_contents`` so QGIS/GDAL list them."""
     metadata = all_tables()
     with engine.begin() as conn:
-        known = {
-            r[0] for r in conn.execute(text("SELECT table_name FROM gpkg_contents")).all()
-        }
+        known = {r[0] for r in conn.execute(text("SELECT table_name FROM gpkg_contents")).all()}
         for table in metadata.sorted_tables:
             if table.name in known or "geom" in table.c:
                 continue
@@ -89,7 +87,7 @@ def describe(engine: Engine) -> list[TableInfo]:
                     # GeoPackage keeps per-feature envelopes in its R*Tree index.
                     r = conn.execute(
                         text(
-                            f'SELECT min(minx), min(miny), max(maxx), max(maxy) '
+                            f"SELECT min(minx), min(miny), max(maxx), max(maxy) "
                             f'FROM "rtree_{table.name}_geom"'
                         )
                     ).one()

@@ -116,9 +116,7 @@ class Zone(_Provenance, Base):
     district_code: Mapped[str | None] = mapped_column(Text, comment="所在县区行政区划代码")
     approval_date: Mapped[dt.date | None] = mapped_column(Date, comment="批准时间")
     approved_area_ha: Mapped[float | None] = mapped_column(Double, comment="核准面积 (公顷)")
-    catalog_industries: Mapped[str | None] = mapped_column(
-        Text, comment="目录所列主导产业 (原文)"
-    )
+    catalog_industries: Mapped[str | None] = mapped_column(Text, comment="目录所列主导产业 (原文)")
     lead_industry: Mapped[str | None] = mapped_column(Text, comment="首位产业")
     main_industries: Mapped[str | None] = mapped_column(Text, comment="主导产业 (以、分隔)")
     geom: Mapped[object] = _geom("开发区边界 (CGCS2000)")
@@ -148,13 +146,9 @@ class LandSupply(_Provenance, Base):
     far_max: Mapped[float | None] = mapped_column(Double, comment="约定容积率上限")
     agreed_delivery_date: Mapped[dt.date | None] = mapped_column(Date, comment="约定交地时间")
     agreed_start_date: Mapped[dt.date | None] = mapped_column(Date, comment="约定开工时间")
-    agreed_completion_date: Mapped[dt.date | None] = mapped_column(
-        Date, comment="约定竣工时间"
-    )
+    agreed_completion_date: Mapped[dt.date | None] = mapped_column(Date, comment="约定竣工时间")
     actual_start_date: Mapped[dt.date | None] = mapped_column(Date, comment="实际开工时间")
-    actual_completion_date: Mapped[dt.date | None] = mapped_column(
-        Date, comment="实际竣工时间"
-    )
+    actual_completion_date: Mapped[dt.date | None] = mapped_column(Date, comment="实际竣工时间")
     approved_by: Mapped[str | None] = mapped_column(Text, comment="批准单位")
     contract_date: Mapped[dt.date | None] = mapped_column(Date, comment="合同签订日期")
     committed_invest_wan_per_mu: Mapped[float | None] = mapped_column(
@@ -219,9 +213,7 @@ class EnterpriseIndicator(_Provenance, Base):
     revenue_wan: Mapped[float | None] = mapped_column(Double, comment="营业收入 (万元)")
     value_added_wan: Mapped[float | None] = mapped_column(Double, comment="工业增加值 (万元)")
     energy_tce: Mapped[float | None] = mapped_column(Double, comment="综合能耗 (吨标准煤)")
-    emissions_t: Mapped[float | None] = mapped_column(
-        Double, comment="主要污染物排放当量 (吨)"
-    )
+    emissions_t: Mapped[float | None] = mapped_column(Double, comment="主要污染物排放当量 (吨)")
     rd_wan: Mapped[float | None] = mapped_column(Double, comment="研发经费 (万元)")
     employees: Mapped[float | None] = mapped_column(Double, comment="年平均职工人数 (人)")
     tech_invest_wan: Mapped[float | None] = mapped_column(Double, comment="技改投资 (万元)")
@@ -236,9 +228,7 @@ class ParcelEnterprise(_Provenance, Base):
     parcel_code: Mapped[str] = mapped_column(Text, index=True, comment="宗地代码")
     credit_code: Mapped[str] = mapped_column(Text, index=True, comment="统一社会信用代码")
     used_area_m2: Mapped[float | None] = mapped_column(Double, comment="使用面积 (平方米)")
-    match_method: Mapped[str | None] = mapped_column(
-        Text, comment="关联方式 link_file/holder_name"
-    )
+    match_method: Mapped[str | None] = mapped_column(Text, comment="关联方式 link_file/holder_name")
 
 
 class Building(_Provenance, Base):
@@ -279,4 +269,3 @@ class ProjectProgress(_Provenance, Base):
     suspended_date: Mapped[dt.date | None] = mapped_column(Date, comment="停工日期")
     resumed_date: Mapped[dt.date | None] = mapped_column(Date, comment="复工日期")
     government_cause: Mapped[str | None] = mapped_column(Text, comment="政府原因 (第八条)")
-

@@ -19,9 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-PG_URL = os.environ.get(
-    "DEVZONE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/devzone_test"
-)
+PG_URL = os.environ.get("DEVZONE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/devzone_test")
 CHROMIUM = os.environ.get("DEVZONE_CHROMIUM", "/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DEVZONE_SHARED", REPO.parent / "shared"))
@@ -84,6 +82,12 @@ def _fresh_pg_schema(base_url: str) -> Iterator[str]:
     with eng.begin() as conn:
         conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     eng.dispose()
+
+
+@pytest.fixture
+def pg_url(postgis_base_url: str) -> Iterator[str]:
+    """A fresh, empty PostGIS schema's URL (for tests that need PostGIS only)."""
+    yield from _fresh_pg_schema(postgis_base_url)
 
 
 @pytest.fixture(params=["gpkg", pytest.param("postgis", marks=pytest.mark.postgis)])

@@ -14,8 +14,12 @@ from devzone.errors import DatabaseError
 
 SPATIAL = {"district", "dev_zone", "parcel", "building"}
 INPUT_TABLES = SPATIAL | {
-    "land_supply", "enterprise", "enterprise_indicator", "parcel_enterprise",
-    "project_progress", "load_batch",
+    "land_supply",
+    "enterprise",
+    "enterprise_indicator",
+    "parcel_enterprise",
+    "project_progress",
+    "load_batch",
 }
 
 
@@ -63,24 +67,17 @@ def test_gdal_sees_geopackage_layers_in_cgcs2000(tmp_path) -> None:
 
 
 @pytest.mark.postgis
-def test_gdal_sees_postgis_layers(postgis_base_url: str) -> None:
-    from tests.conftest import _fresh_pg_schema
-
-    gen = _fresh_pg_schema(postgis_base_url)
-    url = next(gen)
-    try:
-        engine = make_engine(url)
-        init_db(engine)
-        engine.dispose()
-        schema = url.split("search_path%3D")[1].split(",")[0]
-        dbname = postgis_base_url.rsplit("/", 1)[1]
-        res = _ogrinfo(f"PG:dbname={dbname} host=127.0.0.1 user=postgres schemas={schema}")
-        assert res.returncode == 0, res.stderr
-        for name in SPATIAL:
-            assert name in res.stdout
-        assert res.stdout.count('ID["EPSG",4490]') >= len(SPATIAL)
-    finally:
-        next(gen, None)
+def test_gdal_sees_postgis_layers(pg_url: str, postgis_base_url: str) -> None:
+    engine = make_engine(pg_url)
+    init_db(engine)
+    engine.dispose()
+    schema = pg_url.split("search_path%3D")[1].split(",")[0]
+    dbname = postgis_base_url.rsplit("/", 1)[1]
+    res = _ogrinfo(f"PG:dbname={dbname} host=127.0.0.1 user=postgres schemas={schema}")
+    assert res.returncode == 0, res.stderr
+    for name in SPATIAL:
+        assert name in res.stdout
+    assert res.stdout.count('ID["EPSG",4490]') >= len(SPATIAL)
 
 
 def test_redact_hides_password() -> None:
