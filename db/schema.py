@@ -35,9 +35,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "GPKG_DATETIME_FORMAT",
     "SRID",
     "Base",
     "Building",
@@ -49,10 +51,45 @@ __all__ = [
     "Parcel",
     "ParcelEnterprise",
     "ProjectProgress",
+    "UtcDateTime",
     "Zone",
+    "gpkg_datetime_text",
 ]
 
 SRID = 4490  # CGCS2000 geographic; areas are computed in a projected CRS (config).
+
+#: GeoPackage stores DATETIME as ISO-8601 text ``YYYY-MM-DDTHH:MM:SS.SSSZ`` (spec
+#: §1.1.1.1.1); SQLAlchemy's SQLite default (a space, microseconds) makes GDAL warn
+#: "Non-conformant content". Timestamps are UTC, naive in Python.
+GPKG_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def gpkg_datetime_text(value: dt.datetime) -> str:
+    """A datetime as GeoPackage DATETIME text (milliseconds, ``Z``)."""
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+class _GpkgDateTime(sqlite.DATETIME):
+    """SQLite/GeoPackage DATETIME in the GeoPackage text format."""
+
+    def bind_processor(self, dialect):
+        def process(value: object) -> object:
+            if value is None or isinstance(value, str):
+                return value
+            return gpkg_datetime_text(value)  # type: ignore[arg-type]
+
+        return process
+
+    def result_processor(self, dialect, coltype):
+        def process(value: object) -> object:
+            if value is None or isinstance(value, dt.datetime):
+                return value
+            return dt.datetime.fromisoformat(str(value).replace("Z", "")).replace(tzinfo=None)
+
+        return process
+
+
+UtcDateTime = DateTime().with_variant(_GpkgDateTime(), "sqlite", "geopackage")
 
 
 def _geom(comment: str) -> Mapped[object]:
@@ -70,8 +107,8 @@ class LoadBatch(Base):
 
     __tablename__ = "load_batch"
     fid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    started_at: Mapped[dt.datetime] = mapped_column(DateTime, comment="开始时间 (UTC)")
-    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, comment="结束时间 (UTC)")
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, comment="开始时间 (UTC)")
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, comment="结束时间 (UTC)")
     files: Mapped[str | None] = mapped_column(Text, comment="源文件 (以换行分隔)")
     kinds: Mapped[str | None] = mapped_column(Text, comment="数据类型")
     rows_read: Mapped[int | None] = mapped_column(Integer, comment="读取行数")
@@ -88,7 +125,7 @@ class _Provenance:
     src_file: Mapped[str | None] = mapped_column(Text, comment="来源文件")
     src_row: Mapped[int | None] = mapped_column(Integer, comment="来源行号 (数据行, 从1起)")
     batch_id: Mapped[int | None] = mapped_column(Integer, comment="加载批次 load_batch.fid")
-    loaded_at: Mapped[dt.datetime | None] = mapped_column(DateTime, comment="加载时间 (UTC)")
+    loaded_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, comment="加载时间 (UTC)")
     row_hash: Mapped[str | None] = mapped_column(Text, comment="内容摘要 (幂等加载用)")
 
 

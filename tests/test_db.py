@@ -104,3 +104,31 @@ def test_postgis_schema_has_same_tables(engine) -> None:
     assert names >= INPUT_TABLES
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM parcel")).scalar() == 0
+
+
+def test_gpkg_timestamps_are_read_by_gdal_without_warning(tmp_path) -> None:
+    """Provenance timestamps use the GeoPackage DATETIME text format GDAL expects."""
+    import datetime as dt
+
+    from sqlalchemy import insert, select
+
+    from devzone.db.schema import LoadBatch
+
+    path = tmp_path / "t.gpkg"
+    engine = make_engine(str(path), create=True)
+    init_db(engine)
+    stamp = dt.datetime(2019, 7, 21, 8, 30, 5, 250000)
+    with engine.begin() as conn:
+        conn.execute(insert(LoadBatch).values(started_at=stamp))
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT started_at FROM load_batch")).scalar()
+        back = conn.execute(select(LoadBatch.started_at)).scalar()
+    engine.dispose()
+    assert stored == "2019-07-21T08:30:05.250Z"
+    assert back == stamp
+    res = subprocess.run(
+        ["ogrinfo", "-al", "-q", str(path), "load_batch"], capture_output=True, text=True
+    )
+    assert res.returncode == 0
+    assert "Warning" not in res.stderr, res.stderr
+    assert "2019/07/21 08:30:05.250" in res.stdout
