@@ -27,6 +27,7 @@ app = typer.Typer(
     "evaluate land-use performance (亩均效益), find idle land (闲置土地), rank zones, "
     "report on the Hefei–Lu'an corridor (合六经济走廊) and draw offline maps.",
     no_args_is_help=True,
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
 
