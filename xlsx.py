@@ -6,7 +6,7 @@ Every report that goes upward as a spreadsheet is written through :func:`write_w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +16,7 @@ __all__ = ["write_workbook"]
 
 
 def _width(series: pd.Series, header: str) -> int:
-    sample = series.head(200).astype(str)
+    sample = series.head(200).astype(str).fillna("")
     longest = max([len(header), *(len(s) for s in sample)], default=len(header))
     # CJK characters are about two columns wide.
     cjk = max([sum(1 for ch in header if ord(ch) > 0x2E80)], default=0)
@@ -29,6 +29,7 @@ def write_workbook(
     *,
     labels: Mapping[str, str] | None = None,
     notes: Mapping[str, str] | None = None,
+    validations: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
 ) -> Path:
     """Write DataFrames as sheets of one XLSX file.
 
@@ -43,6 +44,9 @@ def write_workbook(
         columns without a label keep their name.
     notes
         Sheet name → a line written above the table (source, date, "synthetic data").
+    validations
+        Sheet name → {column name (before labelling) → allowed values}: a drop-down
+        list on that column's data cells, for columns the planner fills in.
 
     Returns
     -------
@@ -53,6 +57,7 @@ def write_workbook(
     path.parent.mkdir(parents=True, exist_ok=True)
     labels = labels or {}
     notes = notes or {}
+    validations = validations or {}
     with pd.ExcelWriter(
         path, engine="xlsxwriter", datetime_format="yyyy-mm-dd", date_format="yyyy-mm-dd"
     ) as writer:
@@ -78,6 +83,17 @@ def write_workbook(
             for j, col in enumerate(frame.columns):
                 ws.write(start, j, str(col), header_fmt)
                 ws.set_column(j, j, _width(frame.iloc[:, j], str(col)))
+            for col, allowed in validations.get(name, {}).items():
+                if col not in df.columns:
+                    raise KeyError(f"validation for unknown column {col!r} of sheet {name!r}")
+                j = list(df.columns).index(col)
+                ws.data_validation(
+                    start + 1,
+                    j,
+                    start + max(len(frame), 1),
+                    j,
+                    {"validate": "list", "source": list(allowed)},
+                )
             ws.freeze_panes(start + 1, 0)
             if len(frame.columns):
                 ws.autofilter(start, 0, start + len(frame), len(frame.columns) - 1)

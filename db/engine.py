@@ -79,6 +79,10 @@ def gpkg_path(url: str) -> Path:
 
 @lru_cache(maxsize=1)
 def _sqlite_module() -> ModuleType:
+    # pyogrio (GDAL) and pysqlite3 each bring a SQLite library; loading GDAL's
+    # after pysqlite3's has crashed the process on spatial reads. GDAL first.
+    import pyogrio  # noqa: F401
+
     try:
         import pysqlite3.dbapi2 as module  # type: ignore[import-not-found]
     except ImportError:

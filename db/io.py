@@ -55,6 +55,8 @@ def read_table(
         df = df.reset_index()
         if "fid" not in wanted:
             df = df.drop(columns="fid")
+        if df.geometry.name != "geom":
+            df = df.rename_geometry("geom")
         df = df.set_crs(SRID, allow_override=True)
     elif spatial:
         cols = ", ".join(f'"{c}"' for c in wanted if c != "geom")
