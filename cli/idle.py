@@ -1,0 +1,65 @@
+"""``devzone idle``: idle land (闲置土地) and the exit mechanism as of a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from devzone.cli.common import (
+    ConfigOption,
+    DbOption,
+    EngineOption,
+    SchedulerOption,
+    console,
+    open_db,
+)
+from devzone.errors import InputError
+
+
+def _parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InputError(
+            f"--as-of must be a date like 2019-12-31, got {text!r}.", field="--as-of"
+        ) from exc
+
+
+def idle(
+    as_of: Annotated[str, typer.Option("--as-of", help="As-of date (评估基准日), YYYY-MM-DD.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the ledger XLSX and the notices.")
+    ] = Path("out/idle"),
+    db: DbOption = None,
+    config: ConfigOption = None,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
+) -> None:
+    """Judge idle land under the 2012 measures (闲置土地处置办法) as of a date: status of
+    every parcel, idle fees, recovery candidates, government causes, supervision
+    categories and the exit list (破产/停产/僵尸企业, 标准地承诺未达标). Writes the result
+    tables, the ledger 闲置土地台账_<date>.xlsx and the notices of each idle parcel."""
+    from devzone.landuse.idle_job import run_idle
+    from devzone.spatial import engine_context
+
+    day = _parse_date(as_of)
+    eng = open_db(db)
+    try:
+        with engine_context(engine, scheduler, db=eng):
+            result = run_idle(eng, as_of=day, config=config, out_dir=out)
+    finally:
+        eng.dispose()
+    for label, value in result["headline"].items():
+        console.print(f"{label}: [bold]{value}[/]")
+    xlsx = [p for p in result["outputs"] if p.suffix == ".xlsx"]
+    if xlsx:
+        console.print(f"Ledger 台账: {xlsx[0]}")
+    console.print(f"Notices 文书: {out / 'notices'}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``devzone idle``."""
+    app.command("idle")(idle)

@@ -1,0 +1,193 @@
+"""``run_idle`` and ``devzone idle`` against a real database (GeoPackage and PostGIS):
+result tables, rerun idempotence, the ledger workbook and the escaped notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyogrio  # noqa: F401  load GDAL before pysqlite3 (see landuse/idle_job.py)
+import pytest
+from geoalchemy2.shape import from_shape
+from openpyxl import load_workbook
+from shapely.geometry import MultiPolygon, box
+from sqlalchemy import text
+
+from devzone.db.io import read_table, write_rows
+from devzone.landuse.idle_job import run_idle
+
+AS_OF = dt.date(2019, 12, 31)
+DEVZONE = str(Path(sys.executable).with_name("devzone"))
+
+
+def _geom(i: int) -> object:
+    x = 116.50 + i * 0.01
+    return from_shape(MultiPolygon([box(x, 31.70, x + 0.005, 31.705)]), srid=4490)
+
+
+def load_small(engine) -> None:
+    """Four parcels: recover, fee (no price), government cause, not supplied."""
+    write_rows(
+        engine,
+        "dev_zone",
+        pd.DataFrame(
+            {"zone_code": ["Z1"], "name": ["示例开发区 (合成)"], "approved_area_ha": [10.0]}
+        ),
+    )
+    write_rows(
+        engine,
+        "parcel",
+        pd.DataFrame(
+            {
+                "parcel_code": ["P1", "P2", "P3", "P4"],
+                "supervision_no": ["S1", "S2", "S3", None],
+                "zone_code": ["Z1"] * 4,
+                "holder": ["<script>alert(1)</script>甲公司", "乙公司", "丙公司", None],
+                "area_m2": [10000.0, 20000.0, 6000.0, 5000.0],
+                "geom": [_geom(i) for i in range(4)],
+            }
+        ),
+    )
+    write_rows(
+        engine,
+        "land_supply",
+        pd.DataFrame(
+            {
+                "supervision_no": ["S1", "S2", "S3"],
+                "parcel_code": ["P1", "P2", "P3"],
+                "price_wan": [500.0, None, 300.0],
+                "agreed_start_date": [
+                    dt.date(2017, 6, 1),
+                    dt.date(2018, 6, 1),
+                    dt.date(2016, 1, 1),
+                ],
+            }
+        ),
+    )
+    write_rows(
+        engine,
+        "project_progress",
+        pd.DataFrame(
+            {"project_key": ["S3"], "supervision_no": ["S3"], "government_cause": ["文物保护"]}
+        ),
+    )
+    write_rows(
+        engine,
+        "enterprise",
+        pd.DataFrame({"credit_code": ["C1"], "name": ["甲公司"], "status": ["破产"]}),
+    )
+    write_rows(
+        engine, "parcel_enterprise", pd.DataFrame({"parcel_code": ["P1"], "credit_code": ["C1"]})
+    )
+
+
+def test_run_idle_writes_tables_ledger_and_notices(engine, tmp_path: Path) -> None:
+    load_small(engine)
+    out = tmp_path / "idle"
+    result = run_idle(engine, as_of=AS_OF, out_dir=out)
+    rerun = run_idle(engine, as_of=AS_OF, out_dir=out)  # same as-of: rows replaced
+    assert rerun["headline"] == result["headline"]
+
+    st = read_table(engine, "parcel_idle_status").set_index("parcel_code")
+    assert len(st) == 4
+    # P1: 2017-06-01 + 2y = 2019-06-01 ≤ as-of → recovery; P2: +1y = 2019-06-01 → fee,
+    # no price → unknown; P3: 2016-01-01, three years, but 文物保护 (Art. 8); P4: no contract.
+    assert st["status"].to_dict() == {
+        "P1": "idle_recover",
+        "P2": "idle_fee",
+        "P3": "government_cause",
+        "P4": "not_supplied",
+    }
+    assert pd.isna(st.loc["P2", "idle_fee_wan"])
+    assert "缺失" in st.loc["P2", "fee_note"]
+    assert st.loc["P3", "idle_fee_wan"] == 0.0
+    assert st.loc["P1", "idle_since"] == pd.Timestamp("2018-06-01")
+    assert st["supervision_category"].to_dict() == {
+        "P1": "供而未用",
+        "P2": "供而未用",
+        "P3": "供而未用",
+        "P4": "批而未供",
+    }
+    with engine.connect() as conn:
+        n = conn.execute(text("SELECT count(*) FROM parcel_idle_status WHERE geom IS NOT NULL"))
+        assert n.scalar_one() == 4
+
+    ex = read_table(engine, "exit_candidate")
+    assert ex[["parcel_code", "reason"]].values.tolist() == [["P1", "bankrupt"]]
+    assert bool(ex.loc[0, "tax_relief_eligible"]) is True
+
+    summary = read_table(engine, "zone_idle_summary")
+    sup = summary[summary["kind"] == "supervision"].set_index("category")
+    # 供而未用 = P1 + P2 + P3 = (10000 + 20000 + 6000) m² = 3.6 ha; 批而未供 = P4 = 0.5 ha
+    assert sup.loc["供而未用", "area_ha"] == pytest.approx(3.6)
+    assert sup.loc["批而未供", "area_ha"] == pytest.approx(0.5)
+    zone = summary[summary["kind"] == "zone"].iloc[0]
+    assert zone["area_ha"] == pytest.approx(10.0 - 3.6)  # approved − supplied
+
+    assert result["headline"]["闲置 idle parcels"] == 2
+    assert result["headline"]["无偿收回 recovery candidates"] == 1
+
+    ledger = out / "闲置土地台账_2019-12-31.xlsx"
+    assert ledger in result["outputs"]
+    wb = load_workbook(ledger)
+    assert wb.sheetnames == ["闲置土地台账", "开发区汇总", "退出候选", "监管分类"]
+    assert wb["闲置土地台账"].max_row == 2 + 4  # note + header + 4 parcels
+    routes = wb["退出候选"].data_validations.dataValidation
+    assert routes
+    assert "股份合作" in routes[0].formula1
+
+    p1 = sorted((out / "notices" / "P1").glob("*.html"))
+    assert [p.name for p in p1] == [
+        "01_闲置土地调查通知书.html",
+        "02_闲置土地认定书.html",
+        "03_收回国有建设用地使用权决定书.html",
+    ]
+    html = p1[0].read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;甲公司" in html
+    assert "10,000.00 平方米 (15.00 亩)" in html
+    assert "2017年6月1日" in html
+    p3 = {p.name: p for p in (out / "notices" / "P3").glob("*.html")}
+    assert set(p3) == {"01_闲置土地调查通知书.html", "02_闲置土地认定书.html"}
+    assert "文物保护" in p3["02_闲置土地认定书.html"].read_text(encoding="utf-8")
+    fee = (out / "notices" / "P2" / "03_征缴土地闲置费决定书.html").read_text(encoding="utf-8")
+    assert "成交价格缺失, 闲置费无法计算" in fee
+    assert not (out / "notices" / "P4").exists()
+
+
+def test_run_idle_on_an_empty_database(engine, tmp_path: Path) -> None:
+    result = run_idle(engine, as_of=AS_OF, out_dir=tmp_path)
+    assert result["headline"]["宗地 parcels judged"] == 0
+    assert (tmp_path / "闲置土地台账_2019-12-31.xlsx").exists()
+
+
+def test_cli_idle_runs_and_rejects_a_bad_date(tmp_path: Path) -> None:
+    from devzone.db.admin import init_db
+    from devzone.db.engine import make_engine
+
+    db = tmp_path / "x.gpkg"
+    eng = make_engine(str(db), create=True)
+    init_db(eng)
+    load_small(eng)
+    eng.dispose()
+    bad = subprocess.run(
+        [DEVZONE, "idle", "--as-of", "2019-13-01", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert "--as-of" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    ok = subprocess.run(
+        [DEVZONE, "idle", "--as-of", "2019-12-31", "--db", str(db), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    assert (tmp_path / "o" / "闲置土地台账_2019-12-31.xlsx").exists()
+    assert len(list((tmp_path / "o" / "notices").rglob("*.html"))) == 8  # 3 + 3 + 2
