@@ -12,6 +12,7 @@ import pkgutil
 import sys
 
 import typer
+from rich.markup import escape
 
 import devzone.cli as cli_pkg
 from devzone import __version__
@@ -58,7 +59,7 @@ def run() -> None:
     try:
         app()  # standalone mode: typer handles --help, usage errors and exit codes
     except DevzoneError as exc:
-        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("Aborted.")

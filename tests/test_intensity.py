@@ -1,0 +1,123 @@
+"""宗地集约利用 (POLICY §3): FAR, building coefficient, control indicators — by hand."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from devzone.config import load_policy
+from devzone.landuse.intensity import building_measures, industry_code_2002, parcel_intensity
+
+YEAR = 2019
+
+
+def _parcels() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "parcel_code": ["P1", "P2", "P3"],
+            "supervision_no": ["S1", "S2", None],
+            "zone_code": ["Z1", "Z1", "Z2"],
+            "area_m2": [10000.0, 20000.0, 5000.0],  # 15, 30 and 7.5 亩
+            "industry_code": ["C3311", "C1310", None],  # 2002 codes 34 (0.7), 13 (1.0)
+            "far_min": [1.0, np.nan, np.nan],
+            "committed_invest_wan_per_mu": [250.0, 350.0, np.nan],
+            "committed_tax_wan_per_mu": [40.0, np.nan, np.nan],
+            "committed_check_date": pd.to_datetime(["2019-06-30", "2020-06-30", None]),
+        }
+    )
+
+
+def _buildings() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "parcel_code": ["P1", "P1", "P1", "P2"],
+            "floors": [1, 4, 3, 2],
+            "height_m": [12.0, 16.0, 10.0, 9.0],
+            "floor_area_m2": [np.nan, 4000.0, 600.0, 8000.0],
+            "footprint_m2": [2000.0, 1000.0, 200.0, 4000.0],
+            "use": ["生产", "生产", "行政办公", None],
+        }
+    )
+
+
+def test_storeys_over_8_m_count_double() -> None:
+    m = building_measures(_buildings(), policy=load_policy())
+    # 1 storey of 12 m (> 8 m): 2000 m² floor (footprint × 1) counts 2 × 2000 = 4000.
+    # 4 storeys in 16 m: 4 m each → 4000 as registered.  3 in 10 m: 3.33 m → 600.
+    # 2 storeys in 9 m: 4.5 m each → 8000.
+    assert m["counted_floor_area_m2"].tolist() == [4000.0, 4000.0, 600.0, 8000.0]
+    pol = copy.deepcopy(load_policy())
+    pol["intensity"]["double_storey_height_m"] = 4.4  # a stricter city: 4.5 m storeys double
+    m2 = building_measures(_buildings(), policy=pol)
+    assert m2["counted_floor_area_m2"].tolist() == [4000.0, 4000.0, 600.0, 16000.0]
+
+
+def test_parcel_intensity_against_control_indicators() -> None:
+    progress = pd.DataFrame({"supervision_no": ["S1"], "invested_wan": [4000.0]})
+    tax = pd.Series({"P1": 35.0, "P2": 10.0})
+    out = parcel_intensity(
+        _parcels(),
+        _buildings(),
+        year=YEAR,
+        progress=progress,
+        tax_per_mu=tax,
+        industry_codes=pd.Series({"P3": "C2611"}),
+        policy=load_policy(),
+    ).set_index("parcel_code")
+    p1, p2, p3 = out.loc["P1"], out.loc["P2"], out.loc["P3"]
+    # P1: counted floor area 4000 + 4000 + 600 = 8600 on 10000 m² → FAR 0.86.
+    assert p1["far"] == pytest.approx(0.86)
+    # Required = max(industry 34 → 0.7, contract 1.0) = 1.0 → not met; adds 10000 − 8600.
+    assert p1["required_far"] == 1.0
+    assert not p1["far_ok"]
+    assert p1["addable_floor_area_m2"] == pytest.approx(1400.0)
+    # Building coefficient (2000 + 1000 + 200) / 10000 = 0.32 ≥ 0.30; admin 200/10000 = 2%.
+    assert p1["building_coefficient"] == pytest.approx(0.32)
+    assert p1["coefficient_ok"]
+    assert p1["admin_share"] == pytest.approx(0.02)
+    assert p1["admin_ok"]
+    # Investment 4000 万元 on 15 亩 = 266.67 万元/亩 < 300, but tax 35 ≥ 30 → entry rule met.
+    assert p1["invest_intensity_wan_per_mu"] == pytest.approx(4000 / 15)
+    assert p1["invest_source"] == "progress"
+    assert p1["entry_rule_ok"]
+    # Standard land, checked 2019-06-30: invest 266.67 ≥ 250 but tax 35 < 40 → not met.
+    assert not p1["commitment_ok"]
+
+    # P2: 8000 m² floor on 20000 m² → FAR 0.4 < 1.0 (industry 13); coefficient 0.2 < 0.3.
+    assert p2["far"] == pytest.approx(0.4)
+    assert not p2["far_ok"]
+    assert p2["addable_floor_area_m2"] == pytest.approx(20000 - 8000)
+    assert p2["building_coefficient"] == pytest.approx(0.2)
+    assert not p2["coefficient_ok"]
+    assert pd.isna(p2["admin_share"])  # use unknown: not judged
+    assert pd.isna(p2["admin_ok"])
+    # No progress record: the committed 350 万元/亩 stands in → entry rule met.
+    assert p2["invest_intensity_wan_per_mu"] == pytest.approx(350.0)
+    assert p2["invest_source"] == "commitment"
+    assert p2["entry_rule_ok"]
+    assert pd.isna(p2["commitment_ok"])  # check date 2020-06-30 is after 2019
+
+    # P3: no building, no contract industry → the main firm's C2611 (2002 code 26: 0.6).
+    assert p3["industry_code_2002"] == "26"
+    assert p3["required_far"] == 0.6
+    assert p3["far"] == 0.0
+    assert p3["addable_floor_area_m2"] == pytest.approx(0.6 * 5000)
+    assert pd.isna(p3["entry_rule_ok"])  # neither investment nor tax known
+
+
+def test_industry_codes_map_2017_to_2002() -> None:
+    codes = pd.Series(["C3811", "C2922", "C2911", "3670", "C1711", None, "C43"])
+    # 38 电气机械 → 39; 292 塑料 → 30; 291 橡胶 → 29; 36 汽车 → 37; 17 stays; 2017's 43
+    # (repair) had no 2002 division → None (not 2002's 43 废弃资源回收).
+    assert industry_code_2002(codes, policy=load_policy()).tolist() == [
+        "39",
+        "30",
+        "29",
+        "37",
+        "17",
+        None,
+        None,
+    ]
