@@ -1,1 +1,32 @@
-"""Zones: registry with lead/main industries, industry fit, ranking, the corridor."""
+"""Zones: registry with lead/main industries, industry fit, ranking, the corridor.
+
+Modules, one job each:
+
+* :mod:`~devzone.zones.registry` — industry vocabulary, 1 首位 + 2–3 主导 validation;
+* :mod:`~devzone.zones.fit` — parcel and zone industry fit (产业契合度);
+* :mod:`~devzone.zones.admit` — entry check of a proposed project (入驻审查);
+* :mod:`~devzone.zones.alloc` — firms' shares of parcels and zones (by used area);
+* :mod:`~devzone.zones.indicators` — TD/T 1029 intensity indicators per zone;
+* :mod:`~devzone.zones.ranking` — composite score, rank within type, rank change;
+* :mod:`~devzone.zones.evaluate` — the year's evaluation (this year and last);
+* :mod:`~devzone.zones.corridor` — corridor geometry and member zones;
+* :mod:`~devzone.zones.contribution` — growth, contribution rate and pull;
+* :mod:`~devzone.zones.charts`, :mod:`~devzone.zones.report` — CJK charts, HTML, XLSX;
+* :mod:`~devzone.zones.jobs` — database in, result tables and reports out;
+* :mod:`~devzone.zones.tables` — the result tables.
+
+Decisions where the issue is silent (each documented in its module):
+
+* zone area A+B is the approved area (核准面积), else the boundary measured in the
+  Gauss–Krüger CRS; B21 is every parcel in the database not built by the year end;
+* the previous year is re-evaluated with the same method for the rank change; an
+  indicator with no data for any zone in a year (e.g. no idle ledger) is left out of
+  that year's weights, one missing for a single zone scores 0;
+* corridor: default axis from the 合肥市 centroid through the 六安市 centroid, extended
+  120 km, buffered 15 km, clipped to 六安市; membership by the zone boundary's
+  representative point; an explicit member list overrides the geometry;
+* corridor statistics use comparable scope (this year's 规上 firms against their own
+  previous-year value added) and comparable prices (config deflator, default 1.0);
+  firms on no zone parcel count for the city only; when the city's increment is ≤ 0
+  the contribution rate is not computed and the report says why.
+"""

@@ -1,0 +1,88 @@
+"""``devzone admit``: check a proposed project against the zone's entry standards."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from devzone.cli.common import ConfigOption, DbOption, console, open_db
+
+
+def admit(
+    zone: Annotated[str, typer.Option("--zone", help="Zone code (开发区代码), see `zones list`.")],
+    industry: Annotated[
+        str, typer.Option("--industry", help="GB/T 4754-2017 industry code, e.g. 3670.")
+    ],
+    area_mu: Annotated[float, typer.Option("--area-mu", help="Land applied for (亩).")],
+    invest_wan: Annotated[
+        float, typer.Option("--invest-wan", help="Total fixed-asset investment (万元).")
+    ],
+    tax_wan: Annotated[float, typer.Option("--tax-wan", help="Expected annual tax (万元/年).")],
+    far: Annotated[
+        float | None, typer.Option("--far", help="Planned floor-area ratio (容积率).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Entry check (项目入驻审查) of a proposed project: does its industry fit the zone's lead
+    (首位) or main (主导) industries, does it reach the investment intensity (万元/亩) or tax
+    per mu (万元/亩/年) of the Lu'an entry rule, and the minimum FAR of its industry
+    (国土资发〔2008〕24号)? Each standard passes or fails with its reason. Thresholds come
+    from data/policy/intensity.toml ([intensity.entry_rule], [intensity.min_far_2002]).
+    Exit status 0 when every assessed standard passes, 1 when one fails."""
+    from devzone.config import load_policy
+    from devzone.zones.admit import admission_check
+    from devzone.zones.jobs import _industries_path, load_zones
+    from devzone.zones.registry import load_industries
+
+    policy = load_policy(config)
+    zpol = dict(policy.get("zones") or {})
+    eng = open_db(db)
+    try:
+        zones = load_zones(eng)
+    finally:
+        eng.dispose()
+    result = admission_check(
+        zone_code=zone,
+        industry_code=industry,
+        area_mu=area_mu,
+        investment_wan=invest_wan,
+        tax_wan=tax_wan,
+        far=far,
+        zones=zones,
+        industries=load_industries(_industries_path(zpol)),
+        policy=policy,
+    )
+    passed = bool(result["passed"].map(lambda p: p is not False).all())
+    if as_json:
+        payload = {
+            "zone": zone,
+            "industry": industry,
+            "area_mu": area_mu,
+            "invest_wan": invest_wan,
+            "tax_wan": tax_wan,
+            "far": far,
+            "passed": passed,
+            "standards": result.astype(object).where(result.notna(), None).to_dict("records"),
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
+    else:
+        table = Table(title=f"入驻审查 entry check: {zone} / {industry}")
+        for col in ("标准", "实际", "要求", "结果", "理由"):
+            table.add_column(col, overflow="fold")
+        for r in result.itertuples():
+            mark = "—" if r.passed is None else ("✓ 通过" if r.passed else "✗ 不通过")
+            table.add_row(r.label, str(r.value), str(r.required), mark, r.reason)
+        console.print(table)
+        console.print("结论: " + ("[green]符合入驻标准[/]" if passed else "[red]不符合入驻标准[/]"))
+    if not passed:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``devzone admit``."""
+    app.command("admit")(admit)

@@ -1,0 +1,48 @@
+"""``devzone report``: reports that go upward (合六经济走廊贡献报告)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from devzone.cli.common import ConfigOption, DbOption, EngineOption, SchedulerOption, open_db
+from devzone.cli.zones import check_year, print_result, spatial_engine
+
+report_app = typer.Typer(help="Reports (报告) for planners.", no_args_is_help=True)
+
+
+@report_app.command("corridor")
+def corridor(
+    year: Annotated[int, typer.Option("--year", help="Report year (报告年度), e.g. 2019.")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Folder for the HTML report and XLSX.", file_okay=False),
+    ] = Path("out/corridor"),
+    db: DbOption = None,
+    config: ConfigOption = None,
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
+) -> None:
+    """The Hefei–Lu'an corridor contribution report (合六经济走廊): scale-industry value
+    added of the corridor and the city, growth (nominal and at comparable prices with the
+    deflator of data/policy/corridor.toml), corridor growth minus city growth, the
+    contribution rate (≥ 45% target) and pull in percentage points, each zone's
+    contribution, pass/fail against the targets. Writes corridor, corridor_zone and
+    corridor_contribution, and an HTML report with charts + XLSX into --out."""
+    from devzone.zones.jobs import run_corridor_report
+
+    check_year(year)
+    eng = open_db(db)
+    try:
+        with spatial_engine(engine, scheduler, eng):
+            result = run_corridor_report(eng, year=year, config=config, out_dir=out)
+    finally:
+        eng.dispose()
+    print_result(result)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``devzone report``."""
+    app.add_typer(report_app, name="report")

@@ -1,0 +1,277 @@
+"""Zone indicators (TD/T 1029) for a tiny hand-drawn zone, through the database.
+
+The zone Z1 has an approved area of 10 ha (the A+B denominator) and four parcels:
+
+======  ========  ==========  =========  ============================  ============
+parcel  area m²   contract    use        buildings (footprint/floor)  other
+======  ========  ==========  =========  ============================  ============
+P1      20 000    S1 (2018)   工业用地   8 000 / 16 000, completed     invest 6000
+P2      10 000    S2 (2018)   工业用地   none                          idle_fee 40
+P3      10 000    S3 (2018)   住宅用地   3 000 / 9 000, completed
+P4      10 000    none        工业用地   none                          (B21)
+======  ========  ==========  =========  ============================  ============
+
+So A = P1+P3 = 3 ha, A2 = P1 = 2 ha (30 亩), A1 = P3 = 1 ha, B21 (not built: P2 and
+P4) = 2 ha, D = P1+P2+P3 = 4 ha, G = P2 = 1 ha. Firm F1 on P1 pays 600 万元 tax, F2 on P3 150.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import MultiPolygon, box
+
+from devzone.db.io import read_table, write_rows
+from devzone.zones.jobs import run_zone_rank
+
+
+def _mp(x0: float, y0: float, dx: float, dy: float) -> str:
+    return "SRID=4490;" + MultiPolygon([box(x0, y0, x0 + dx, y0 + dy)]).wkt
+
+
+def load_tiny_zone(engine) -> None:
+    """Write the hand-drawn zone of the module docstring into ``engine``."""
+    write_rows(
+        engine,
+        "dev_zone",
+        pd.DataFrame(
+            {
+                "zone_code": ["Z1"],
+                "name": ["手绘开发区"],
+                "approved_area_ha": [10.0],
+                "lead_industry": ["汽车零部件"],
+                "main_industries": ["装备制造、建材"],
+                "geom": [_mp(116.50, 31.70, 0.02, 0.02)],
+            }
+        ),
+    )
+    write_rows(
+        engine,
+        "land_supply",
+        pd.DataFrame(
+            {
+                "supervision_no": ["S1", "S2", "S3"],
+                "parcel_code": ["P1", "P2", "P3"],
+                "land_use": ["工业用地", "工业用地", "住宅用地"],
+                "industry_code": ["3670", "3411", None],
+                "price_wan": [600.0, 200.0, 500.0],
+                "contract_date": [dt.date(2018, 1, 5)] * 3,
+                "agreed_start_date": [dt.date(2018, 6, 1)] * 3,
+                "actual_completion_date": [dt.date(2018, 12, 1), None, dt.date(2018, 10, 1)],
+            }
+        ),
+    )
+    write_rows(
+        engine,
+        "parcel",
+        pd.DataFrame(
+            {
+                "parcel_code": ["P1", "P2", "P3", "P4"],
+                "supervision_no": ["S1", "S2", "S3", None],
+                "zone_code": ["Z1"] * 4,
+                "area_m2": [20000.0, 10000.0, 10000.0, 10000.0],
+                "land_use": ["工业用地", "工业用地", "住宅用地", "工业用地"],
+                "geom": [
+                    _mp(116.501, 31.701, 0.002, 0.001),
+                    _mp(116.504, 31.701, 0.001, 0.001),
+                    _mp(116.506, 31.701, 0.001, 0.001),
+                    _mp(116.508, 31.701, 0.001, 0.001),
+                ],
+            }
+        ),
+    )
+    write_rows(
+        engine,
+        "building",
+        pd.DataFrame(
+            {
+                "building_code": ["B1", "B2", "B3"],
+                "parcel_code": ["P1", "P1", "P3"],
+                "floors": [2, 2, 3],
+                "footprint_m2": [5000.0, 3000.0, 3000.0],
+                "floor_area_m2": [10000.0, 6000.0, 9000.0],
+                "use": ["生产", "仓储", "住宅"],
+            }
+        ),
+    )
+    write_rows(
+        engine,
+        "project_progress",
+        pd.DataFrame(
+            {
+                "project_key": ["S1"],
+                "supervision_no": ["S1"],
+                "parcel_code": ["P1"],
+                "report_date": [dt.date(2019, 6, 30)],
+                "invested_wan": [6000.0],
+            }
+        ),
+    )
+    write_rows(
+        engine,
+        "enterprise",
+        pd.DataFrame(
+            {
+                "credit_code": ["F1", "F2"],
+                "name": ["甲公司(合成)", "乙公司(合成)"],
+                "industry_code": ["3670", "7010"],
+            }
+        ),
+    )
+    write_rows(
+        engine,
+        "enterprise_indicator",
+        pd.DataFrame(
+            {
+                "credit_code": ["F1", "F2"],
+                "year": [2019, 2019],
+                "is_above_scale": [True, False],
+                "tax_wan": [600.0, 150.0],
+                "value_added_wan": [3000.0, 0.0],
+                "industry_code": ["3670", "7010"],
+            }
+        ),
+    )
+    write_rows(
+        engine,
+        "parcel_enterprise",
+        pd.DataFrame(
+            {
+                "parcel_code": ["P1", "P3"],
+                "credit_code": ["F1", "F2"],
+                "used_area_m2": [20000.0, 10000.0],
+            }
+        ),
+    )
+    write_rows(
+        engine,
+        "parcel_idle_status",
+        pd.DataFrame(
+            {
+                "as_of_date": [dt.date(2019, 12, 31)] * 3,
+                "parcel_code": ["P1", "P2", "P3"],
+                "zone_code": ["Z1"] * 3,
+                "status": ["completed", "idle_fee", "completed"],
+                "idle_fee_wan": [0.0, 40.0, 0.0],
+            }
+        ),
+    )
+
+
+def test_tiny_zone_indicators(engine, tmp_path) -> None:
+    load_tiny_zone(engine)
+    result = run_zone_rank(engine, year=2019, out_dir=tmp_path)
+    ev = read_table(engine, "zone_evaluation")
+    assert len(ev) == 1
+    z = ev.iloc[0]
+    assert z["year"] == 2019
+    assert z["area_basis"] == "approved"
+    # Areas in ha: A+B 10 (approved), A 3, A1 1, A2 2, B21 2, D 4, G 1.
+    assert z[["area_total_ha", "area_a_ha", "area_a1_ha", "area_a2_ha"]].tolist() == (
+        pytest.approx([10.0, 3.0, 1.0, 2.0])
+    )
+    assert z[["area_b21_ha", "area_d_ha", "area_g_ha"]].tolist() == pytest.approx([2, 4, 1])
+    assert z["development_rate"] == pytest.approx(0.5)  # (A + B21) / (A+B) = (3 + 2) / 10
+    assert z["supply_rate"] == pytest.approx(0.8)  # D / (A + B21) = 4 / 5
+    assert z["built_rate"] == pytest.approx(0.75)  # A / D = 3 / 4
+    assert z["industrial_land_rate"] == pytest.approx(2 / 3)  # A2 / A = 2 / 3
+    assert z["far"] == pytest.approx(25000 / 30000)  # (16000 + 9000) m² / 3 ha
+    assert z["building_density"] == pytest.approx(11000 / 30000)  # (8000 + 3000) / 30000
+    assert z["industrial_far"] == pytest.approx(0.8)  # 16000 / 20000
+    assert z["industrial_building_coefficient"] == pytest.approx(0.4)  # 8000 / 20000
+    assert z["invest_intensity_wan_per_mu"] == pytest.approx(200.0)  # 6000 万元 / 30 亩
+    assert z["industrial_tax_per_mu_wan"] == pytest.approx(20.0)  # 600 / 30 亩
+    assert z["tax_per_mu_wan"] == pytest.approx(750 / 45)  # (600 + 150) / (3 ha × 15)
+    assert z["idle_rate"] == pytest.approx(0.25)  # G / D = 1 / 4
+    assert z["idle_fee_wan"] == pytest.approx(40.0)
+    # A2/A = 67% > 30% but A1/A = 33% ≥ 25% → 产城融合型.
+    assert z["zone_type"] == "产城融合型"
+    assert z["rank"] == 1
+    # Composite under the shipped default weights (zones.toml): per-indicator scores
+    # dev .5, supply .8, built .75, ind. FAR .8/1.2, coeff .4/.6, invest 200/300,
+    # tax 20/30, idle (0.25 − 0.10)/(0 − 0.10) → clipped 0; weights 10,10,10,15,10,15,20,10.
+    expected = (
+        (
+            10 * 0.5
+            + 10 * 0.8
+            + 10 * 0.75
+            + 15 * (0.8 / 1.2)
+            + 10 * (0.4 / 0.6)
+            + 15 * (200 / 300)
+            + 20 * (20 / 30)
+            + 10 * 0
+        )
+        / 100
+        * 100
+    )
+    assert z["score"] == pytest.approx(expected)
+    # Industry fit: P1 (3670) is the lead 汽车零部件; P2 (3411) main 装备制造; P3 has no
+    # contract code and its firm's 7010 (real estate) fits neither → misfit; P4 unknown.
+    fit = read_table(engine, "parcel_industry_fit").set_index("parcel_code")["fit"]
+    assert fit.to_dict() == {"P1": "lead", "P2": "main", "P3": "misfit", "P4": "unknown"}
+    assert [p.suffix for p in result["outputs"]] == [".html", ".xlsx"]
+    html = result["outputs"][0].read_text(encoding="utf-8")
+    assert "手绘开发区" in html
+    assert "25.00%" in html
+
+
+def test_year_before_contracts_is_unsupplied(engine) -> None:
+    """In 2017 no contract was signed yet: D = 0, so the supply-based rates are empty."""
+    load_tiny_zone(engine)
+    run_zone_rank(engine, year=2017)
+    z = read_table(engine, "zone_evaluation").iloc[0]
+    assert z["area_d_ha"] == 0
+    assert z["area_b21_ha"] == pytest.approx(5.0)  # all four parcels: 2 + 1 + 1 + 1 ha
+    assert pd.isna(z["built_rate"])  # A / D with D = 0
+    # No idle snapshot on or before 2017-12-31: idle rate unknown, not 0.
+    assert pd.isna(z["idle_rate"])
+    assert "idle_rate" in z["note"] or "闲置" in z["note"]
+
+
+def test_boundary_area_when_no_approved_area(engine) -> None:
+    load_tiny_zone(engine)
+    zones = read_table(engine, "dev_zone")
+    write_rows(
+        engine,
+        "dev_zone",
+        pd.DataFrame(
+            {
+                "zone_code": zones["zone_code"],
+                "name": zones["name"],
+                "approved_area_ha": [None],
+                "lead_industry": zones["lead_industry"],
+                "main_industries": zones["main_industries"],
+                "geom": ["SRID=4490;" + zones.geometry.iloc[0].wkt],
+            }
+        ),
+    )
+    run_zone_rank(engine, year=2019)
+    z = read_table(engine, "zone_evaluation").iloc[0]
+    measured = gpd.GeoSeries([box(116.50, 31.70, 116.52, 31.72)], crs=4490).to_crs(4548).area
+    assert z["area_basis"] == "boundary"
+    assert z["area_total_ha"] == pytest.approx(measured.iloc[0] / 10000)
+
+
+def test_cli_rank_and_list(engine, db_url, tmp_path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from devzone.cli.main import app
+
+    load_tiny_zone(engine)
+    runner = CliRunner()
+    out = tmp_path / "reports"
+    result = runner.invoke(app, ["zones", "rank", "--year", "2019", "--db", db_url,
+                                 "--out", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "手绘开发区 (60.5)" in result.output
+    assert (out / "开发区排名_2019.xlsx").exists()
+    listed = runner.invoke(app, ["zones", "list", "--db", db_url, "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.output)
+    assert rows[0]["zone_code"] == "Z1"
+    assert rows[0]["ok"] is True

@@ -1,0 +1,74 @@
+"""Who sits where: parcel areas and the share of each enterprise in each zone.
+
+An enterprise's figures (value added, tax) are attributed to the zones of the parcels
+it uses, in proportion to the area it uses on each (``parcel_enterprise.used_area_m2``;
+when missing, the parcel's area split evenly among its users). A firm on one parcel
+has share 1 in that parcel's zone.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from devzone.crs import AREA_CRS
+
+__all__ = ["firm_parcel_shares", "parcel_area_m2"]
+
+
+def parcel_area_m2(parcels: pd.DataFrame, *, area_crs: str = AREA_CRS) -> pd.Series:
+    """Parcel area in m² (宗地面积): the registered ``area_m2``, else the geometry's area.
+
+    Geometry areas are measured in ``area_crs`` (CGCS2000 Gauss–Krüger), never in
+    degrees. Parcels with neither give NaN.
+    """
+    registered = pd.to_numeric(parcels.get("area_m2"), errors="coerce")
+    if registered is None:
+        registered = pd.Series(np.nan, index=parcels.index)
+    if isinstance(parcels, gpd.GeoDataFrame) and parcels.geometry.notna().any():
+        measured = parcels.geometry.to_crs(area_crs).area
+        measured = measured.where(parcels.geometry.notna() & ~parcels.geometry.is_empty)
+        return registered.fillna(measured).astype(float)
+    return registered.astype(float)
+
+
+def firm_parcel_shares(
+    parcel_enterprise: pd.DataFrame, parcels: pd.DataFrame, *, area_crs: str = AREA_CRS
+) -> pd.DataFrame:
+    """Each enterprise's share on each parcel (企业用地分摊), summing to 1 per firm.
+
+    Parameters
+    ----------
+    parcel_enterprise
+        ``parcel_code``, ``credit_code``, ``used_area_m2`` (may be missing).
+    parcels
+        ``parcel_code``, ``zone_code`` and ``area_m2``/geometry.
+
+    Returns
+    -------
+    DataFrame
+        ``credit_code``, ``parcel_code``, ``zone_code``, ``used_m2`` (area used,
+        m²) and ``share`` (fraction of the firm's land on this parcel).
+    """
+    cols = ["credit_code", "parcel_code", "zone_code", "used_m2", "share"]
+    if parcel_enterprise is None or parcel_enterprise.empty:
+        return pd.DataFrame(columns=cols)
+    area = pd.DataFrame(
+        {
+            "parcel_code": parcels["parcel_code"].to_numpy(),
+            "zone_code": parcels["zone_code"].to_numpy(),
+            "parcel_m2": parcel_area_m2(parcels, area_crs=area_crs).to_numpy(),
+        }
+    ).drop_duplicates("parcel_code")
+    link = parcel_enterprise[["parcel_code", "credit_code"]].copy()
+    link["used"] = pd.to_numeric(parcel_enterprise.get("used_area_m2"), errors="coerce")
+    link = link.merge(area, on="parcel_code", how="left")
+    users = link.groupby("parcel_code")["credit_code"].transform("count")
+    link["used_m2"] = link["used"].fillna(link["parcel_m2"] / users)
+    weight = link["used_m2"].fillna(0.0).clip(lower=0.0)
+    total = weight.groupby(link["credit_code"]).transform("sum")
+    n = link.groupby("credit_code")["parcel_code"].transform("count")
+    # No usable area at all for a firm: split evenly over its parcels.
+    link["share"] = np.where(total > 0, weight / total.where(total > 0, 1.0), 1.0 / n)
+    return link[cols].reset_index(drop=True)

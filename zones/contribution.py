@@ -1,0 +1,239 @@
+"""Corridor contribution to the city's scale-industry growth (贡献率与拉动; POLICY §5).
+
+Definitions (statistics practice):
+
+* growth at comparable prices (可比价增速) = (VA_y ÷ deflator_y) ÷ VA_{y−1} − 1, the
+  deflator being the year's price index with the previous year = 1;
+* increment (增量) = VA_y ÷ deflator_y − VA_{y−1};
+* contribution rate (贡献率) = increment of the part ÷ increment of the city;
+* pull (拉动, percentage points) = increment of the part ÷ VA_{y−1} of the city × 100
+  = contribution × city growth.
+
+When the city's increment is ≤ 0 the contribution rate has no meaning (a share of a
+fall, or of nothing): it is left empty and the report says in words that the city's
+value added fell (or did not grow). Pull stays meaningful and is kept.
+
+Where firms sit: a firm's value added is spread over the zones of the parcels it uses
+in proportion to its used area (:func:`devzone.zones.alloc.firm_parcel_shares`); the
+corridor's value added is the sum over its member zones. Firms on no zone parcel (no
+``parcel_enterprise`` row, or parcels outside every zone) count for the city only.
+Scope (``[corridor] scope``): ``comparable`` (default) compares the firms above scale
+(规上) in the report year with their own previous-year value added (同口径);
+``annual`` compares each year's own above-scale firms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from devzone.errors import ConfigError
+
+__all__ = [
+    "ContributionResult",
+    "corridor_contribution",
+    "deflator_for",
+    "firm_value_added",
+]
+
+
+def deflator_for(policy: Mapping[str, Any], year: int) -> float:
+    """The value-added price index of ``year`` (previous year = 1.0) from config."""
+    table = dict(policy.get("deflator") or {})
+    raw = table.get(str(year), table.get(year, 1.0))  # type: ignore[call-overload]
+    try:
+        value = float(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"[corridor.deflator] {year} must be a number, got {raw!r}") from exc
+    if not value > 0:
+        raise ConfigError(f"[corridor.deflator] {year} must be positive, got {value}")
+    return value
+
+
+def firm_value_added(
+    indicators: pd.DataFrame, *, year: int, scope: str = "comparable"
+) -> pd.DataFrame:
+    """Scale-industry value added of each firm for ``year`` and ``year − 1``.
+
+    Parameters
+    ----------
+    indicators
+        ``enterprise_indicator`` rows (``credit_code``, ``year``, ``is_above_scale``,
+        ``value_added_wan``) covering both years.
+    scope
+        ``comparable`` or ``annual`` (module docstring).
+
+    Returns
+    -------
+    DataFrame
+        ``credit_code``, ``va_prev``, ``va_cur`` (万元; 0 where a firm has no figure
+        in the scope of that year).
+    """
+    if scope not in ("comparable", "annual"):
+        raise ConfigError(f"[corridor] scope must be 'comparable' or 'annual', not {scope!r}")
+    ind = indicators.copy()
+    ind["va"] = pd.to_numeric(ind["value_added_wan"], errors="coerce")
+    above = ind["is_above_scale"].astype("boolean").fillna(False).astype(bool)
+    cur = ind[(ind["year"] == year) & above]
+    cur = cur.groupby("credit_code")["va"].sum(min_count=1)
+    if scope == "comparable":
+        prev_rows = ind[(ind["year"] == year - 1) & ind["credit_code"].isin(cur.index)]
+    else:
+        prev_rows = ind[(ind["year"] == year - 1) & above]
+    prev = prev_rows.groupby("credit_code")["va"].sum(min_count=1)
+    codes = cur.index.union(prev.index)
+    return pd.DataFrame(
+        {
+            "credit_code": codes,
+            "va_prev": prev.reindex(codes).fillna(0.0).to_numpy(),
+            "va_cur": cur.reindex(codes).fillna(0.0).to_numpy(),
+        }
+    )
+
+
+@dataclass
+class ContributionResult:
+    """The table of units (city, corridor, zones) and the verdict against the targets."""
+
+    table: pd.DataFrame
+    city_fell: bool
+    growth_pass: bool | None
+    contribution_pass: bool | None
+    gap_pp: float | None
+    verdict: list[str]
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.2f}%"
+
+
+def corridor_contribution(
+    firm_va: pd.DataFrame,
+    firm_zone_shares: pd.DataFrame,
+    zones: pd.DataFrame,
+    members: Collection[str],
+    *,
+    year: int,
+    deflator: float = 1.0,
+    targets: Mapping[str, Any] | None = None,
+) -> ContributionResult:
+    """Value added, growth, contribution and pull of the city, the corridor and each zone.
+
+    Parameters
+    ----------
+    firm_va
+        :func:`firm_value_added` output.
+    firm_zone_shares
+        ``credit_code``, ``zone_code``, ``share`` (a firm's shares sum to ≤ 1; rows
+        with a missing zone are ignored, the rest of the firm stays city-only).
+    zones
+        ``zone_code``, ``name`` of every zone (one output row each).
+    members
+        Zone codes of the corridor.
+    deflator
+        Price index of ``year`` (previous year = 1).
+    targets
+        ``[corridor.targets]``: ``growth_above_city``, ``contribution_min``.
+
+    Returns
+    -------
+    ContributionResult
+        ``table`` has one row per unit: ``unit`` (city/corridor/zone), ``zone_code``,
+        ``name``, ``in_corridor``, ``firms``, ``value_added_prev_wan``,
+        ``value_added_wan``, ``value_added_comparable_wan``, ``growth_nominal``,
+        ``growth_real``, ``increment_real_wan``, ``contribution``, ``pull_pp``,
+        ``note``.
+    """
+    tg = dict(targets or {})
+    contribution_min = float(tg.get("contribution_min", 0.45))
+    members = {str(m) for m in members}
+    shares = firm_zone_shares.dropna(subset=["zone_code"])
+    shares = shares.groupby(["credit_code", "zone_code"], as_index=False)["share"].sum()
+    f = shares.merge(firm_va, on="credit_code", how="inner")
+    f["prev"] = f["va_prev"] * f["share"]
+    f["cur"] = f["va_cur"] * f["share"]
+    by_zone = f.groupby("zone_code").agg(
+        prev=("prev", "sum"), cur=("cur", "sum"), firms=("credit_code", "nunique")
+    )
+    zone_rows = zones.drop_duplicates("zone_code")
+    zt = pd.DataFrame(
+        {
+            "unit": "zone",
+            "zone_code": zone_rows["zone_code"].astype(str).to_numpy(),
+            "name": zone_rows["name"].to_numpy() if "name" in zone_rows else "",
+        }
+    )
+    zt = zt.join(by_zone, on="zone_code").fillna({"prev": 0.0, "cur": 0.0, "firms": 0})
+    zt["in_corridor"] = zt["zone_code"].isin(members)
+    corridor_firms = f.loc[f["zone_code"].isin(members), "credit_code"].nunique()
+    city = pd.DataFrame(
+        {
+            "unit": ["city", "corridor"],
+            "zone_code": [None, None],
+            "name": ["全市", "走廊"],
+            "prev": [firm_va["va_prev"].sum(), zt.loc[zt["in_corridor"], "prev"].sum()],
+            "cur": [firm_va["va_cur"].sum(), zt.loc[zt["in_corridor"], "cur"].sum()],
+            "firms": [int((firm_va["va_cur"] > 0).sum()), corridor_firms],
+            "in_corridor": [None, True],
+        }
+    )
+    t = pd.concat([city, zt], ignore_index=True)
+    t["cur_real"] = t["cur"] / deflator
+    base = t["prev"].where(t["prev"] > 0)
+    t["growth_nominal"] = t["cur"] / base - 1.0
+    t["growth_real"] = t["cur_real"] / base - 1.0
+    t["increment_real_wan"] = t["cur_real"] - t["prev"]
+    city_prev, city_inc = float(t.at[0, "prev"]), float(t.at[0, "increment_real_wan"])
+    city_fell = city_inc <= 0
+    t["contribution"] = np.nan if city_fell else t["increment_real_wan"] / city_inc
+    t["pull_pp"] = t["increment_real_wan"] / city_prev * 100.0 if city_prev > 0 else np.nan
+    t["note"] = np.where(t["prev"] > 0, "", "上年无规上工业增加值, 增速不适用")
+    t["firms"] = t["firms"].astype(int)
+    t = t.rename(
+        columns={
+            "prev": "value_added_prev_wan",
+            "cur": "value_added_wan",
+            "cur_real": "value_added_comparable_wan",
+        }
+    )
+    t.insert(0, "year", year)
+
+    g_city, g_corr = t.at[0, "growth_real"], t.at[1, "growth_real"]
+    verdict: list[str] = []
+    gap = None
+    growth_pass: bool | None = None
+    if pd.notna(g_city) and pd.notna(g_corr):
+        gap = float((g_corr - g_city) * 100.0)
+        growth_pass = bool(g_corr > g_city)
+        verdict.append(
+            f"走廊规上工业增加值可比价增速 {_pct(g_corr)}, 全市 {_pct(g_city)}, "
+            f"{'高于' if gap > 0 else ('低于' if gap < 0 else '等于')}全市"
+            f"{f' {abs(gap):.2f} 个百分点' if gap else ''}: "
+            f"增速目标{'达标' if growth_pass else '未达标'}."
+        )
+    else:
+        verdict.append("上年无规上工业增加值, 无法计算增速, 增速目标无法评价.")
+    contribution_pass: bool | None = None
+    if city_fell:
+        fall = -city_inc
+        what = "下降" if fall > 0 else "持平"
+        rate = f" (可比价{_pct(g_city)})" if pd.notna(g_city) else ""
+        verdict.append(
+            f"全市规上工业增加值比上年{what}{rate}, 可比价增量为 {city_inc:,.1f} 万元 (≤ 0): "
+            "贡献率只对增长有意义, 本年不计算, 贡献率目标无法评价; "
+            f"走廊可比价增量 {t.at[1, 'increment_real_wan']:,.1f} 万元, "
+            f"拉动全市 {t.at[1, 'pull_pp']:.2f} 个百分点."
+        )
+    else:
+        c = float(t.at[1, "contribution"])
+        contribution_pass = bool(c >= contribution_min)
+        verdict.append(
+            f"走廊对全市规上工业增长的贡献率 {_pct(c)} (目标 ≥ {_pct(contribution_min)}): "
+            f"{'达标' if contribution_pass else '未达标'}; 拉动全市增长 "
+            f"{t.at[1, 'pull_pp']:.2f} 个百分点."
+        )
+    return ContributionResult(t, city_fell, growth_pass, contribution_pass, gap, verdict)

@@ -1,0 +1,131 @@
+"""Zone evaluation of a year (开发区分类评价): indicators, score, rank, rank change.
+
+Pure assembly over DataFrames: :func:`devzone.zones.indicators.zone_indicators` for the
+year and the year before, the composite score (:mod:`devzone.zones.ranking`), the rank
+within zone type and the places climbed since the year before (争先进位). Both years
+are scored with the same weights and method, so the rank change compares like with
+like (a stored earlier run is not reused).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from devzone.zones.indicators import zone_indicators
+from devzone.zones.ranking import composite_score, rank_change, rank_within_type
+
+__all__ = ["ZoneInputs", "evaluate_zones", "idle_snapshot"]
+
+
+@dataclass
+class ZoneInputs:
+    """The tables a zone evaluation reads (each optional except zones and parcels)."""
+
+    zones: pd.DataFrame
+    parcels: pd.DataFrame
+    buildings: pd.DataFrame | None = None
+    indicators: pd.DataFrame | None = None  # enterprise_indicator, all years
+    parcel_enterprise: pd.DataFrame | None = None
+    progress: pd.DataFrame | None = None
+    idle: pd.DataFrame | None = None  # parcel_idle_status, all as-of dates
+    evaluation: pd.DataFrame | None = None  # enterprise_evaluation, all years
+    fit_shares: pd.DataFrame | None = None  # zone_fit_shares output
+    notes: list[str] = field(default_factory=list)
+
+
+def idle_snapshot(idle: pd.DataFrame | None, year: int) -> tuple[pd.DataFrame | None, str]:
+    """Rows of the latest ``parcel_idle_status`` as-of date ≤ 31 Dec of ``year``."""
+    if idle is None or idle.empty:
+        return None, ""
+    dates = pd.to_datetime(idle["as_of_date"], errors="coerce")
+    ok = dates <= pd.Timestamp(year=year, month=12, day=31)
+    if not ok.any():
+        return None, ""
+    latest = dates[ok].max()
+    return idle[dates == latest], latest.date().isoformat()
+
+
+def _year_rows(df: pd.DataFrame | None, year: int) -> pd.DataFrame | None:
+    if df is None or df.empty or "year" not in df:
+        return None
+    rows = df[pd.to_numeric(df["year"], errors="coerce") == year]
+    return rows if len(rows) else None
+
+
+def _one_year(inputs: ZoneInputs, year: int, policy: Mapping[str, Any]) -> pd.DataFrame:
+    idle, idle_as_of = idle_snapshot(inputs.idle, year)
+    ind = zone_indicators(
+        inputs.zones,
+        inputs.parcels,
+        year=year,
+        buildings=inputs.buildings,
+        indicators=_year_rows(inputs.indicators, year),
+        parcel_enterprise=inputs.parcel_enterprise,
+        progress=inputs.progress,
+        idle=idle,
+        evaluation=_year_rows(inputs.evaluation, year),
+        policy=policy,
+    )
+    if idle is None:
+        # No idle-land snapshot for the year: G is unknown, not zero.
+        ind["idle_rate"] = float("nan")
+        ind["area_g_ha"] = float("nan")
+        ind["idle_fee_wan"] = float("nan")
+    ind["idle_as_of"] = idle_as_of
+    scores = composite_score(ind, weights=dict(policy.get("score") or {}))
+    ind = pd.concat([ind, scores], axis=1)
+    ind.attrs["dropped"] = scores.attrs.get("dropped", [])
+    ind["rank"] = rank_within_type(ind["score"], ind["zone_type"])
+    ind["year"] = year
+    return ind
+
+
+def evaluate_zones(
+    inputs: ZoneInputs, *, year: int, policy: Mapping[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Evaluate and rank the zones for ``year`` and ``year − 1``.
+
+    Parameters
+    ----------
+    inputs
+        The loaded tables.
+    year
+        Evaluation year.
+    policy
+        The ``[zones]`` policy table.
+
+    Returns
+    -------
+    tuple of DataFrame
+        (this year's rows with ``rank_change``, the previous year's rows); columns as
+        the ``zone_evaluation`` table plus the per-indicator scores ``s_*``.
+        ``attrs["dropped"]`` lists indicators left out of the year's weights.
+    """
+    current = _one_year(inputs, year, policy)
+    previous = _one_year(inputs, year - 1, policy)
+    current["rank_change"] = rank_change(current, previous)
+    registry = inputs.zones.drop_duplicates("zone_code").set_index("zone_code")
+    for col in ("lead_industry", "main_industries"):
+        if col in registry:
+            current[col] = current["zone_code"].map(registry[col])
+    if inputs.fit_shares is not None and len(inputs.fit_shares):
+        fs = inputs.fit_shares.set_index("zone_code")
+        for col in (
+            "land_fit_share",
+            "land_lead_share",
+            "output_fit_share",
+            "tax_fit_share",
+            "misfit_parcels",
+        ):
+            if col in fs:
+                current[col] = current["zone_code"].map(fs[col])
+    notes = []
+    if current.attrs.get("dropped"):
+        notes.append("本年无数据、未计分的指标: " + "、".join(current.attrs["dropped"]))
+    current["note"] = "; ".join(notes)
+    current = current.sort_values(["zone_type", "rank", "zone_code"]).reset_index(drop=True)
+    return current, previous
