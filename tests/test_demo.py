@@ -57,6 +57,18 @@ def test_demo_geopackage_opens_in_gdal_with_the_sample(demo_out: Path) -> None:
     assert count("enterprise") >= 600
 
 
+def test_gdal_reads_every_feature_without_warning(demo_out: Path) -> None:
+    """Every value (dates, timestamps, booleans) is in the form GDAL expects."""
+    res = subprocess.run(
+        ["ogrinfo", "-al", "-q", "-geom=NO", str(demo_out / "landbase.gpkg")],
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "Warning" not in res.stderr, res.stderr[:2000]
+    assert "OGRFeature(parcel)" in res.stdout
+
+
 def test_demo_has_three_years_of_indicators(demo_engine) -> None:
     with demo_engine.connect() as conn:
         years = [

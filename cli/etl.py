@@ -1,0 +1,211 @@
+"""``devzone etl``: load registry exports into the unified database (``load``), match
+holders to enterprises (``link``) and list the recognised fields (``fields``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from devzone.cli.common import DbOption, console, err_console, open_db
+from devzone.errors import DevzoneError
+
+app = typer.Typer(
+    help="Load land-registry exports (供地结果, 宗地, 企业指标, 对照, 建筑, 项目进度, 开发区, "
+    "行政区划) into the unified database.",
+    no_args_is_help=True,
+)
+
+
+def _fail(exc: DevzoneError) -> None:
+    err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+@app.command("load")
+def load(
+    paths: Annotated[list[Path], typer.Argument(help="Export files to load.", show_default=False)],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="auto (recognise from the headers) or supply, parcels, indicators, links, "
+            "buildings, progress, zones, districts.",
+        ),
+    ] = "auto",
+    db: DbOption = None,
+    rejects: Annotated[
+        Path,
+        typer.Option(
+            "--rejects",
+            help="Rejects CSV (UTF-8 with BOM): file, row, field, value, "
+            "reason. Written when a row is rejected.",
+        ),
+    ] = Path("rejects.csv"),
+    crs: Annotated[
+        str | None,
+        typer.Option(
+            "--crs",
+            help="CRS of vector files without a usable .prj: an EPSG code (EPSG:4548 = "
+            "CGCS2000 Gauss–Krüger CM 117°E without zone number) or gcj02 for web-map "
+            "coordinates.",
+            show_default=False,
+        ),
+    ] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="Text encoding of CSV/DBF (detected when omitted).",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Load export files; every row is inserted, updated, unchanged or rejected.
+
+    Exit status 0 when something was loaded; 2 when a file is unreadable (nothing is
+    written then) or when every row was rejected.
+    """
+    from devzone.etl.load import load_paths
+
+    try:
+        engine = open_db(db, create=True)
+        summary = load_paths(
+            engine,
+            paths,
+            kind=kind,
+            rejects=rejects,
+            crs=crs,
+            quiet=quiet or as_json,
+            encoding=encoding,
+        )
+    except DevzoneError as exc:
+        _fail(exc)
+        return
+    for skipped in summary.skipped:
+        err_console.print(
+            f"Skipped {skipped['file']}: {skipped['reason']}", highlight=False, markup=False
+        )
+    if as_json:
+        typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_summary(summary)
+    if summary.read and not summary.loaded:
+        err_console.print(
+            f"Error: nothing could be loaded: all {summary.rejected} rows were rejected; "
+            f"see {summary.rejects_file}.",
+            highlight=False,
+        )
+        raise typer.Exit(2)
+
+
+def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
+    table = Table(title="devzone etl load")
+    for col in (
+        "file 文件",
+        "kind 类型",
+        "read 读取",
+        "inserted 新增",
+        "updated 更新",
+        "unchanged 未变",
+        "rejected 拒收",
+    ):
+        table.add_column(col)
+    for f in summary.files:
+        table.add_row(
+            Path(f.file).name,
+            f.kind,
+            *(str(getattr(f, k)) for k in ("read", "inserted", "updated", "unchanged", "rejected")),
+        )
+    table.add_row(
+        "total 合计",
+        "",
+        *(
+            str(getattr(summary, k))
+            for k in ("read", "inserted", "updated", "unchanged", "rejected")
+        ),
+    )
+    console.print(table)
+    for f in summary.files:
+        console.print(f"{Path(f.file).name}: {f.decided}", highlight=False, markup=False)
+        for note in f.notes:
+            console.print(f"  · {note}", highlight=False, markup=False)
+        for what, counts in f.derived.items():
+            console.print(f"  · {what} (derived): {counts}", highlight=False, markup=False)
+    if summary.links is not None and summary.links.candidates:
+        d = summary.links.to_dict()
+        console.print(
+            f"holder-name matching: {d['linked_by_name']} parcels linked, "
+            f"{d['unmatched_names']} names matched no enterprise, {d['ambiguous_names']} "
+            "matched several",
+            highlight=False,
+        )
+    if summary.rejected:
+        console.print(
+            f"{summary.rejected} rejected rows written to {summary.rejects_file}",
+            highlight=False,
+            markup=False,
+        )
+
+
+@app.command("link")
+def link(
+    db: DbOption = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report", help="CSV of unmatched/ambiguous holder names.", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Link unlinked parcels to enterprises by the holder's name (土地使用权人)."""
+    from devzone.etl.link import link_by_holder
+
+    try:
+        engine = open_db(db)
+        with engine.begin() as conn:
+            result = link_by_holder(conn)
+    except DevzoneError as exc:
+        _fail(exc)
+        return
+    d = result.to_dict()
+    console.print(
+        f"{d['parcels_without_link']} parcels without link; {d['linked_by_name']} linked by "
+        f"name; {d['unmatched_names']} unmatched; {d['ambiguous_names']} ambiguous.",
+        highlight=False,
+    )
+    if report is not None and len(result.problems()):
+        result.problems().to_csv(report, index=False, encoding="utf-8-sig")
+        console.print(f"names written to {report}", highlight=False, markup=False)
+
+
+@app.command("fields")
+def fields(kind: Annotated[str | None, typer.Argument(help="One kind.")] = None) -> None:
+    """List the columns each kind recognises and their aliases."""
+    from devzone.etl.fields import KIND_ALIASES, KINDS
+
+    chosen = [KIND_ALIASES.get(kind, kind)] if kind else list(KINDS)
+    for k in chosen:
+        spec = KINDS.get(k)
+        if spec is None:
+            _fail(DevzoneError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}"))
+            return
+        table = Table(title=f"{k} — {spec.label} → {spec.table} (key: {', '.join(spec.key)})")
+        table.add_column("column")
+        table.add_column("type")
+        table.add_column("aliases")
+        for f in spec.fields:
+            table.add_row(
+                f.name, f.ftype + (f" ({f.unit})" if f.unit else ""), ", ".join(f.aliases)
+            )
+        console.print(table)
+
+
+def register(root: typer.Typer) -> None:
+    """Add ``devzone etl`` to the root command."""
+    root.add_typer(app, name="etl")

@@ -1,0 +1,314 @@
+"""Idempotent bulk upserts into the unified database, on GeoPackage and PostGIS.
+
+Rows are matched to stored rows by their natural key; a row whose ``row_hash``
+equals the stored one is *unchanged* (not touched), a different hash is *updated*
+(only the columns the file carries, plus provenance), a new key is *inserted*.
+
+Writes run on the caller's connection (one transaction for the whole load):
+PostGIS inserts stream through ``COPY … FROM STDIN`` (psycopg 3), GeoPackage inserts
+go through the DB-API ``executemany`` with geometries encoded as GeoPackage binary
+(GPB header + ISO WKB) so GDAL/QGIS read them natively.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import Boolean, Connection, Date, DateTime, Double, Integer, Table
+
+from devzone.db.io import table_of
+from devzone.db.schema import SRID
+from devzone.etl.clean import ewkb_hex
+from devzone.etl.geometry import as_multipolygons
+
+__all__ = [
+    "Counts",
+    "defer_indexes",
+    "existing_rows",
+    "gpkg_blobs",
+    "restore_indexes",
+    "upsert",
+]
+
+_COPY_CHUNK = 50_000
+
+
+@dataclass
+class Counts:
+    """Rows inserted, updated and unchanged by one upsert."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: Counts) -> Counts:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+
+def _is_gpkg(conn: Connection) -> bool:
+    return conn.dialect.name == "geopackage"
+
+
+def existing_rows(
+    conn: Connection, table_name: str, key: tuple[str, ...], extra: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Stored keys with their ``fid`` and ``row_hash`` (and ``extra`` columns)."""
+    cols = ", ".join(f'"{c}"' for c in (*key, "fid", "row_hash", *extra))
+    df = pd.read_sql_query(f'SELECT {cols} FROM "{table_name}"', conn)
+    table = table_of(table_name)
+    for c in key:
+        if isinstance(table.c[c].type, Integer):
+            df[c] = pd.to_numeric(df[c]).astype("Int64")
+        else:
+            df[c] = df[c].astype("string")
+    for c in extra:
+        if isinstance(table.c[c].type, Date):
+            df[c] = pd.to_datetime(df[c], errors="coerce")
+    return df
+
+
+def gpkg_blobs(geoms: np.ndarray, srid: int = SRID) -> np.ndarray:
+    """GeoPackage binary geometries (header with xy envelope + little-endian WKB).
+
+    Vectorised: envelopes and headers are built as one numpy block; ``None`` stays
+    ``None``.
+    """
+    geoms = as_multipolygons(np.asarray(geoms, dtype=object))
+    out = np.full(len(geoms), None, dtype=object)
+    has = ~shapely.is_missing(geoms)
+    if not has.any():
+        return out
+    g = geoms[has]
+    b = np.ascontiguousarray(shapely.bounds(g)[:, [0, 2, 1, 3]], dtype="<f8")  # x0 x1 y0 y1
+    head = np.empty((len(g), 8), dtype=np.uint8)
+    head[:, :4] = np.frombuffer(b"GP\x00\x03", dtype=np.uint8)  # v0, LE, xy envelope
+    head[:, 4:] = np.frombuffer(np.int32(srid).astype("<i4").tobytes(), dtype=np.uint8)
+    header = np.concatenate([head, b.view(np.uint8).reshape(len(g), 32)], axis=1)
+    prefixes = np.array([r.tobytes() for r in header], dtype=object)
+    wkb = shapely.to_wkb(g, byte_order=1, flavor="iso")
+    out[has] = prefixes + wkb
+    return out
+
+
+def _py_column(series: pd.Series, col_type: object, gpkg: bool) -> np.ndarray:
+    """One column as DB-API values (None for missing)."""
+    if isinstance(col_type, Date) and not isinstance(col_type, DateTime):
+        d = pd.to_datetime(series, errors="coerce")
+        text = d.dt.strftime("%Y-%m-%d")
+        if gpkg:
+            return text.astype(object).where(d.notna(), None).to_numpy(dtype=object)
+        return np.array([None if pd.isna(v) else v.date() for v in d], dtype=object)
+    if isinstance(col_type, DateTime):
+        d = pd.to_datetime(series, errors="coerce")
+        if gpkg:  # GeoPackage DATETIME text (see devzone.db.schema.UtcDateTime)
+            text = d.dt.strftime("%Y-%m-%dT%H:%M:%S.") + (d.dt.microsecond // 1000).map(
+                "{:03d}Z".format, na_action="ignore"
+            )
+            return text.astype(object).where(d.notna(), None).to_numpy(dtype=object)
+        return np.array([None if pd.isna(v) else v.to_pydatetime() for v in d], dtype=object)
+    if isinstance(col_type, Boolean):
+        b = series.astype("boolean")
+        vals = b.astype(object).where(b.notna(), None)
+        if gpkg:
+            vals = vals.map(lambda v: None if v is None else int(v))
+        return vals.to_numpy(dtype=object)
+    if isinstance(col_type, Integer):
+        i = pd.to_numeric(series, errors="coerce").astype("Int64")
+        return i.astype(object).where(i.notna(), None).to_numpy(dtype=object)
+    if isinstance(col_type, Double):
+        f = pd.to_numeric(series, errors="coerce").astype("float64")
+        return f.astype(object).where(f.notna(), None).to_numpy(dtype=object)
+    s = series.astype("string")
+    return s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
+
+
+def _columns(frame: pd.DataFrame, table: Table) -> list[str]:
+    return [c.name for c in table.c if c.name in frame.columns and c.name not in ("fid", "geom")]
+
+
+def _insert_gpkg(conn: Connection, table: Table, frame: pd.DataFrame, geoms: np.ndarray | None):
+    cols = _columns(frame, table)
+    values = [_py_column(frame[c], table.c[c].type, True) for c in cols]
+    names = [f'"{c}"' for c in cols]
+    if geoms is not None and "geom" in table.c:
+        values.append(gpkg_blobs(geoms))
+        names.append('"geom"')
+    sql = f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({", ".join("?" * len(names))})'
+    conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
+
+
+def _arrow_column(series: pd.Series, col_type: object):  # type: ignore[no-untyped-def]
+    """One column as an Arrow array of the database type (for COPY)."""
+    import pyarrow as pa
+
+    if isinstance(col_type, Date) and not isinstance(col_type, DateTime):
+        d = pd.to_datetime(series, errors="coerce").astype("datetime64[ms]")
+        return pa.array(d, type=pa.timestamp("ms")).cast(pa.date32())
+    if isinstance(col_type, DateTime):
+        d = pd.to_datetime(series, errors="coerce").astype("datetime64[us]")
+        return pa.array(d, type=pa.timestamp("us"))
+    if isinstance(col_type, Boolean):
+        return pa.array(series.astype("boolean"), type=pa.bool_())
+    if isinstance(col_type, Integer):
+        return pa.array(pd.to_numeric(series, errors="coerce").astype("Int64"), type=pa.int64())
+    if isinstance(col_type, Double):
+        f = pd.to_numeric(series, errors="coerce").astype("float64")
+        return pa.array(f, type=pa.float64(), from_pandas=True)
+    return pa.array(series.astype("string[pyarrow]"), type=pa.string())
+
+
+def _insert_copy(conn: Connection, table: Table, frame: pd.DataFrame, geoms: np.ndarray | None):
+    """``COPY … FROM STDIN (FORMAT csv)``; the CSV is written by Arrow's C++ writer."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    cols = _columns(frame, table)
+    arrays = [_arrow_column(frame[c], table.c[c].type) for c in cols]
+    names = list(cols)
+    if geoms is not None and "geom" in table.c:
+        hexes = frame["_ewkb"] if "_ewkb" in frame else ewkb_hex(geoms)
+        arrays.append(pa.array(hexes.astype("string[pyarrow]"), type=pa.string()))
+        names.append("geom")
+    data = pa.Table.from_arrays(arrays, names=names)
+    sql = ", ".join(f'"{c}"' for c in names)
+    raw = conn.connection.driver_connection
+    options = pacsv.WriteOptions(include_header=False)
+    with (
+        raw.cursor() as cur,
+        cur.copy(f"COPY \"{table.name}\" ({sql}) FROM STDIN WITH (FORMAT csv, NULL '')") as copy,
+    ):
+        for start in range(0, len(data), _COPY_CHUNK):
+            sink = pa.BufferOutputStream()
+            pacsv.write_csv(data.slice(start, _COPY_CHUNK), sink, write_options=options)
+            copy.write(sink.getvalue().to_pybytes())
+
+
+def _update(conn: Connection, table: Table, frame: pd.DataFrame, geoms: np.ndarray | None, fids):
+    gpkg = _is_gpkg(conn)
+    cols = _columns(frame, table)
+    values = [_py_column(frame[c], table.c[c].type, gpkg) for c in cols]
+    sets = [f'"{c}" = {"?" if gpkg else "%s"}' for c in cols]
+    if geoms is not None and "geom" in table.c:
+        if gpkg:
+            values.append(gpkg_blobs(geoms))
+            sets.append('"geom" = ?')
+        else:
+            hexes = frame["_ewkb"] if "_ewkb" in frame else ewkb_hex(geoms)
+            values.append(hexes.astype(object).where(hexes.notna(), None).to_numpy())
+            sets.append('"geom" = %s::geometry')
+    values.append(np.asarray([int(f) for f in fids], dtype=object))
+    mark = "?" if gpkg else "%s"
+    sql = f'UPDATE "{table.name}" SET {", ".join(sets)} WHERE fid = {mark}'
+    conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
+
+
+def upsert(
+    conn: Connection,
+    table_name: str,
+    key: tuple[str, ...],
+    frame: pd.DataFrame,
+    geoms: np.ndarray | None,
+    existing: pd.DataFrame,
+    *,
+    provenance: dict[str, object],
+) -> tuple[Counts, np.ndarray]:
+    """Insert new keys, update changed rows, leave unchanged ones.
+
+    Parameters
+    ----------
+    frame
+        Canonical rows with ``row_hash`` and ``src_row``; keys unique within it.
+    existing
+        :func:`existing_rows` of the table (keys, ``fid``, ``row_hash``).
+    provenance
+        ``src_file``, ``batch_id``, ``loaded_at`` stamped on written rows.
+
+    Returns
+    -------
+    (Counts, status)
+        The counts and, per row of ``frame``, ``"inserted"``/``"updated"``/``"unchanged"``.
+    """
+    table = table_of(table_name)
+    status = np.full(len(frame), "inserted", dtype=object)
+    if not len(frame):
+        return Counts(), status
+    probe = frame[list(key)].copy()
+    for c in key:
+        probe[c] = probe[c].astype(existing[c].dtype) if c in existing else probe[c]
+    merged = probe.merge(
+        existing[[*key, "fid", "row_hash"]], on=list(key), how="left", validate="many_to_one"
+    )
+    found = merged["fid"].notna().to_numpy()
+    same = found & (merged["row_hash"].astype("string") == frame["row_hash"].astype("string"))
+    same = same.fillna(False).to_numpy(dtype=bool) if hasattr(same, "fillna") else same
+    changed = found & ~same
+    status[same] = "unchanged"
+    status[changed] = "updated"
+    stamped = frame.assign(**provenance)
+    new = ~found
+    if new.any():
+        sub = stamped[new]
+        sub_geoms = geoms[new] if geoms is not None else None
+        if _is_gpkg(conn):
+            _insert_gpkg(conn, table, sub, sub_geoms)
+        else:
+            _insert_copy(conn, table, sub, sub_geoms)
+    if changed.any():
+        sub = stamped[changed]
+        _update(
+            conn,
+            table,
+            sub,
+            geoms[changed] if geoms is not None else None,
+            merged.loc[changed, "fid"].to_numpy(),
+        )
+    counts = Counts(int(new.sum()), int(changed.sum()), int(same.sum()))
+    return counts, status
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC timestamp (the schema stores UTC without zone)."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+#: Loads of at least this many rows into an empty PostGIS table build the secondary
+#: indexes (spatial GiST, look-ups) once after the COPY instead of row by row.
+DEFER_INDEXES_FROM = 50_000
+
+
+def defer_indexes(conn: Connection, table_name: str, expected_rows: int) -> list[str]:
+    """Drop the secondary indexes of an empty PostGIS table before a large load.
+
+    Returns the ``CREATE INDEX`` statements to run afterwards
+    (:func:`restore_indexes`); both happen inside the load's transaction, so a failed
+    load gets its indexes back with the rollback. Primary keys and unique constraints
+    stay (they enforce the keys). No-op on GeoPackage, for small loads, or when the
+    table has rows.
+    """
+    if _is_gpkg(conn) or expected_rows < DEFER_INDEXES_FROM:
+        return []
+    if conn.exec_driver_sql(f'SELECT EXISTS (SELECT 1 FROM "{table_name}")').scalar():
+        return []
+    rows = conn.exec_driver_sql(
+        "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+        "JOIN pg_class i ON i.oid = x.indexrelid "
+        "WHERE x.indrelid = to_regclass(%s) AND NOT x.indisprimary AND NOT x.indisunique "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)",
+        (f'"{table_name}"',),
+    ).all()
+    for name, _ in rows:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    return [definition for _, definition in rows]
+
+
+def restore_indexes(conn: Connection, definitions: list[str]) -> None:
+    """Re-create the indexes dropped by :func:`defer_indexes`."""
+    for definition in definitions:
+        conn.exec_driver_sql(definition)
