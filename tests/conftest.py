@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -126,3 +128,15 @@ def shared_dir(request: pytest.FixtureRequest) -> Path:
     if not (SHARED / "reference").is_dir():
         missing_service(request.config, f"shared reference data not found at {SHARED}")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The output folder of one ``devzone demo`` run (shared by the end-to-end tests)."""
+    out = tmp_path_factory.mktemp("demo")
+    devzone = str(Path(sys.executable).with_name("devzone"))
+    res = subprocess.run(
+        [devzone, "demo", "--out", str(out)], capture_output=True, text=True, check=False
+    )
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    return out

@@ -23,16 +23,6 @@ MANIFEST = data_path("sample", "manifest.csv")
 
 
 @pytest.fixture(scope="module")
-def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo")
-    res = subprocess.run(
-        [DEVZONE, "demo", "--out", str(out)], capture_output=True, text=True, check=False
-    )
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    return out
-
-
-@pytest.fixture(scope="module")
 def demo_engine(demo_out: Path):
     from devzone.db.engine import make_engine
 

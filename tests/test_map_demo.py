@@ -8,8 +8,6 @@ its popup, and the search finds it by code.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pyogrio
@@ -21,19 +19,6 @@ from devzone.config import data_path
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MANIFEST = data_path("sample", "manifest.csv")
-
-
-@pytest.fixture(scope="module")
-def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not MANIFEST.exists():
-        pytest.skip("the bundled sample (data/sample) is not there yet")
-    out = tmp_path_factory.mktemp("demo_map")
-    devzone = str(Path(sys.executable).with_name("devzone"))
-    res = subprocess.run(
-        [devzone, "demo", "--out", str(out)], capture_output=True, text=True, check=False
-    )
-    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
-    return out
 
 
 @pytest.fixture(scope="module")
