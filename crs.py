@@ -9,6 +9,8 @@ Outside mainland China GCJ-02 equals WGS84 (the formula applies no shift there).
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from shapely import transform
@@ -26,9 +28,11 @@ __all__ = [
 ]
 
 SRID = 4490
-#: Projected CRS for areas and lengths: CGCS2000 3-degree Gauss–Krüger CM 117°E.
-#: Overridden by ``[crs] area_crs`` in the policy config for cities elsewhere.
-AREA_CRS = "EPSG:4548"
+#: Projected CRS for areas and lengths: CGCS2000 3-degree Gauss–Krüger CM 117°E, right
+#: for Lu'an and Hefei (115.3°–117.8°E). A city elsewhere sets the environment variable
+#: ``DEVZONE_AREA_CRS`` to its own zone, EPSG:4534 (CM 75°E) … EPSG:4554 (CM 135°E),
+#: i.e. ``4534 + (CM − 75) / 3`` — 30° off the central meridian areas grow by ~16 %.
+AREA_CRS = os.environ.get("DEVZONE_AREA_CRS", "EPSG:4548")
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis, as in the GCJ-02 formula
 _EE = 0.00669342162296594323

@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from devzone.crs import AREA_CRS
 from devzone.errors import InputError
 from devzone.sample import cases
+from devzone.sample.layout import SAMPLE_CRS as AREA_CRS
 from devzone.sample.readme import readme_text
 from devzone.sample.synth import SampleFrames, boxes, build_sample
 from devzone.sample.writers import write_csv, write_gpkg, write_shapefile, write_xlsx

@@ -24,7 +24,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from devzone.crs import AREA_CRS
+#: The sample is laid out in CGCS2000 Gauss–Krüger CM 117°E (Lu'an), whatever
+#: ``DEVZONE_AREA_CRS`` says; its shapefile is written as EPSG:4527 (same, zone prefix).
+SAMPLE_CRS = "EPSG:4548"
+AREA_CRS = SAMPLE_CRS
+
 
 __all__ = ["DEFAULT_PARCELS", "parcel_grid", "zone_parcel_counts", "zone_rectangles"]
 

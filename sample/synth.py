@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from devzone.crs import AREA_CRS
 from devzone.sample import cases
+from devzone.sample.layout import SAMPLE_CRS as AREA_CRS
 from devzone.sample.layout import parcel_grid, zone_parcel_counts, zone_rectangles
 from devzone.sample.names import credit_codes, enterprise_names
 from devzone.sample.reference import load_districts, load_industries, load_zone_catalog
