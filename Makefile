@@ -21,6 +21,7 @@ test: setup-test
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 bench: setup-test
 	$(PY) -m benchmarks $(BENCH_ARGS)
