@@ -12,7 +12,9 @@ empty PostGIS database:
 * ``etl_postgis``: :func:`devzone.etl.load.load_paths` into a schema made by
   ``devzone db init`` (indexes present), with validation, make_valid, area, row hashes,
   COPY — everything ``devzone etl load`` does;
-* ``etl_postgis_reload``: the same file again (every row unchanged).
+* ``etl_postgis_reload``: the same file again (every row unchanged);
+* ``ogr2ogr_gpkg`` and ``etl_gpkg``: the same pair into a GeoPackage (no target in the
+  issue; the ratio is printed for comparison).
 
 Run: ``python -m benchmarks --only etl --sizes 1000000`` (or
 ``python -m benchmarks.bench_etl 1000000`` for this module alone).
@@ -26,8 +28,10 @@ import sys
 from pathlib import Path
 
 from benchmarks.common import (
+    SAMPLE_CODE,
     _locked,
     cache_dir,
+    code_fingerprint,
     measure,
     ogr2ogr,
     pg_database,
@@ -45,8 +49,10 @@ DB_ETL = "devzone_bench_etl"
 def parcels_gpkg(n: int) -> Path:
     """The sample's parcels as a GeoPackage (layer ``parcels``), built once and cached."""
     out = cache_dir() / f"parcels-{n}.gpkg"
+    stamp = code_fingerprint(*SAMPLE_CODE)
+    done = out.with_suffix(".complete")
     with _locked(out.name):
-        if out.exists() and out.with_suffix(".complete").exists():
+        if out.exists() and done.exists() and done.read_text() == stamp:
             return out
         shp = sample_dir(n) / "parcels.shp"
         tmp = out.with_suffix(".tmp.gpkg")
@@ -59,7 +65,7 @@ def parcels_gpkg(n: int) -> Path:
 
             pyogrio.write_dataframe(pyogrio.read_dataframe(shp), tmp, layer="parcels")
         shutil.move(tmp, out)
-        out.with_suffix(".complete").touch()
+        done.write_text(stamp)
     return out
 
 
@@ -158,6 +164,44 @@ def bench(n: int, workdir: Path) -> list[dict]:
         )
     finally:
         engine.dispose()
+    rows.extend(_bench_gpkg(gpkg, n, Path(workdir)))
+    return rows
+
+
+def _bench_gpkg(gpkg: Path, n: int, workdir: Path) -> list[dict]:
+    """ogr2ogr and ``load_paths`` from the same file into a new GeoPackage."""
+    from devzone.db.admin import init_db
+    from devzone.db.engine import make_engine
+    from devzone.etl.load import load_paths
+
+    rows: list[dict] = []
+    base_seconds = None
+    if ogr2ogr():
+        target = workdir / "ogr.gpkg"
+        cmd = [ogr2ogr() or "ogr2ogr", "-f", "GPKG", str(target), str(gpkg), "parcels"]
+        cmd += ["-nln", "parcel", "-t_srs", "EPSG:4490", "-nlt", "PROMOTE_TO_MULTI"]
+        _, base_seconds, base_peak = measure(lambda: run_command(cmd))
+        rows.append(row("ogr2ogr_gpkg", n, base_seconds, base_peak, target="baseline"))
+    engine = make_engine(str(workdir / "etl.gpkg"), create=True)
+    init_db(engine)
+    try:
+        first, seconds, peak = measure(
+            lambda: load_paths(engine, [gpkg], kind="auto", rejects=workdir / "r.csv")
+        )
+    finally:
+        engine.dispose()
+    rows.append(
+        row(
+            "etl_gpkg",
+            n,
+            seconds,
+            peak,
+            baseline="ogr2ogr_gpkg" if base_seconds else None,
+            baseline_seconds=base_seconds,
+            target="(no target: for comparison)",
+            note=f"read {first.read}, inserted {first.inserted}, rejected {first.rejected}",
+        )
+    )
     return rows
 
 

@@ -100,6 +100,37 @@ def cache_dir() -> Path:
     return path
 
 
+def code_fingerprint(*parts: str) -> str:
+    """A digest of the source files that decide a cached artifact's content.
+
+    ``parts`` are paths relative to the repository (folders or files). A cache built by
+    other code (an older generator or ETL) is rebuilt rather than silently reused.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for part in parts:
+        target = REPO / part
+        files = (
+            sorted(p for p in target.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            if target.is_dir()
+            else [target]
+        )
+        for path in files:
+            digest.update(str(path.relative_to(REPO)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+#: What decides the content of a generated sample, and of a loaded database.
+SAMPLE_CODE = ("sample", "data/reference")
+LOADED_CODE = (*SAMPLE_CODE, "etl", "db", "crs.py", "codes.py")
+
+
+def _loaded_fingerprint() -> str:
+    return code_fingerprint(*LOADED_CODE)
+
+
 @contextlib.contextmanager
 def _locked(name: str) -> Iterator[None]:
     """An exclusive file lock in the cache (two runners never build the same thing)."""
@@ -117,8 +148,10 @@ def sample_dir(n: int, *, seed: int = SEED) -> Path:
     Equivalent to ``devzone sample --parcels n --seed 2019 --out <cache>/sample-n``.
     """
     out = cache_dir() / f"sample-{n}-{seed}"
+    stamp = code_fingerprint(*SAMPLE_CODE)
     with _locked(out.name):
-        if (out / ".complete").exists():
+        done = out / ".complete"
+        if done.exists() and done.read_text().split()[-1] == stamp:
             return out
         from devzone.sample.generate import generate_sample
 
@@ -126,7 +159,7 @@ def sample_dir(n: int, *, seed: int = SEED) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         generate_sample(tmp, parcels=n, seed=seed)
-        (tmp / ".complete").write_text(time.strftime("%Y-%m-%dT%H:%M:%S"))
+        (tmp / ".complete").write_text(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {stamp}")
         shutil.rmtree(out, ignore_errors=True)
         tmp.rename(out)
     return out
@@ -154,15 +187,17 @@ def loaded_gpkg(n: int, *, copy_to: Path | None = None) -> Path:
     from devzone.db.engine import make_engine
 
     path = cache_dir() / f"loaded-{n}.gpkg"
+    stamp = _loaded_fingerprint()
     with _locked(path.name):
-        if not path.with_suffix(".complete").exists():
+        done = path.with_suffix(".complete")
+        if not done.exists() or done.read_text() != stamp:
             path.unlink(missing_ok=True)
             engine = make_engine(str(path), create=True)
             try:
                 _load(engine, n)
             finally:
                 engine.dispose()
-            path.with_suffix(".complete").touch()
+            done.write_text(stamp)
     if copy_to is None:
         return path
     target = Path(copy_to) / path.name
@@ -214,19 +249,28 @@ def pg_database(name: str, *, fresh: bool = False) -> str:
 def loaded_postgis(n: int) -> str:
     """URL of database ``devzone_bench_<n>`` with the sample loaded (created once).
 
-    The database is dropped and rebuilt when an earlier load did not finish.
+    The database is dropped and rebuilt when an earlier load did not finish or was
+    made by other sample/ETL code (:func:`code_fingerprint`).
     """
     from sqlalchemy import text
 
     from devzone.db.engine import make_engine
 
     name = f"devzone_bench_{n}"
+    stamp = _loaded_fingerprint()
     with _locked(name):
         url = pg_database(name)
         db = make_engine(url)
         try:
             with db.connect() as conn:
                 done = conn.execute(text("SELECT to_regclass('public._bench_complete')")).scalar()
+                if done:
+                    done = conn.execute(
+                        text("SELECT count(*) FROM _bench_complete WHERE fingerprint = :f"),
+                        {"f": stamp},
+                    ).scalar()
+        except Exception:  # an older cache without the fingerprint column
+            done = False
         finally:
             db.dispose()
         if done:
@@ -236,7 +280,15 @@ def loaded_postgis(n: int) -> str:
         try:
             _load(db, n)
             with db.begin() as conn:
-                conn.execute(text("CREATE TABLE _bench_complete (at timestamptz DEFAULT now())"))
+                conn.execute(
+                    text(
+                        "CREATE TABLE _bench_complete "
+                        "(at timestamptz DEFAULT now(), fingerprint text)"
+                    )
+                )
+                conn.execute(
+                    text("INSERT INTO _bench_complete (fingerprint) VALUES (:f)"), {"f": stamp}
+                )
         finally:
             db.dispose()
     return url
