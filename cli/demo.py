@@ -16,8 +16,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from devzone.cli.common import console
+from devzone.cli.common import EngineOption, SchedulerOption, console
 from devzone.config import data_path
+from devzone.errors import ConfigError
 
 DEMO_YEAR = 2019
 DEMO_AS_OF = dt.date(2019, 12, 31)
@@ -131,12 +132,19 @@ def demo(
     out: Annotated[
         Path, typer.Option("--out", help="Folder for the GeoPackage, maps and reports.")
     ] = Path("out"),
+    engine: EngineOption = "local",
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Run the whole pipeline on the bundled Lu'an sample (synthetic enterprises, real
     boundaries): load it through the ETL into out/landbase.gpkg, evaluate performance
     (2019), idle land (as of 2019-12-31), rank zones, report on the corridor and draw
-    the maps."""
-    results = run_demo(out)
+    the maps. --engine dask runs the spatial joins on dask.distributed."""
+    from devzone.spatial import engine_context
+
+    if engine.strip().lower() == "postgis":
+        raise ConfigError("devzone demo writes a GeoPackage: use --engine local or dask")
+    with engine_context(engine, scheduler):
+        results = run_demo(out)
     _print(results)
     console.print(
         f"Open [bold]{out / 'map_osm.html'}[/] in a browser; the database is "
