@@ -142,7 +142,7 @@ def _run_jobs(path: Path, out: Path) -> list[Path]:
     from devzone.db.engine import make_engine
     from devzone.landuse.idle_job import run_idle
     from devzone.landuse.score_job import run_score
-    from devzone.zones.jobs import run_zone_rank
+    from devzone.zones.jobs import run_corridor_report, run_zone_rank
 
     engine = make_engine(str(path))
     outputs: list[Path] = []
@@ -150,6 +150,7 @@ def _run_jobs(path: Path, out: Path) -> list[Path]:
         outputs += run_score(engine, year=YEAR, out_xlsx=out / "score.xlsx")["outputs"]
         outputs += run_idle(engine, as_of=AS_OF, out_dir=out / "idle")["outputs"]
         outputs += run_zone_rank(engine, year=YEAR, out_dir=out / "zones")["outputs"]
+        outputs += run_corridor_report(engine, year=YEAR, out_dir=out / "corridor")["outputs"]
     finally:
         engine.dispose()
     return [Path(p) for p in outputs]
@@ -217,7 +218,12 @@ def test_jobs_match_local(sample_gpkg: Path, scheduler: str, tmp_path: Path) -> 
     ref, got = _result_tables(local_db), _result_tables(dask_db)
     assert set(got) == set(ref)
     written = [name for name, frame in ref.items() if len(frame)]
-    for expected in ("enterprise_evaluation", "parcel_idle_status", "zone_evaluation"):
+    for expected in (
+        "enterprise_evaluation",
+        "parcel_idle_status",
+        "zone_evaluation",
+        "corridor_zone",
+    ):
         assert expected in written, f"{expected} was not written"
     for name in written:
         a, b = _normalised(ref[name]), _normalised(got[name])
