@@ -275,3 +275,26 @@ def test_cli_rank_and_list(engine, db_url, tmp_path) -> None:
     rows = json.loads(listed.output)
     assert rows[0]["zone_code"] == "Z1"
     assert rows[0]["ok"] is True
+
+
+def test_zone_floor_area_counts_tall_storeys_double() -> None:
+    """Zone FAR uses the same 计容 floor area as the parcel intensity (国土资发〔2008〕24号).
+
+    P1: a 1-storey, 12 m workshop of 1 000 m² (storey 12 m > 8 m → counts 2 000 m²) and a
+    4-storey 16 m office of 4 000 m² (4 m storeys → 4 000 m²): 6 000 m² counted.
+    """
+    from devzone.zones.indicators import _building_sums
+
+    buildings = pd.DataFrame(
+        {
+            "parcel_code": ["P1", "P1"],
+            "floors": [1, 4],
+            "height_m": [12.0, 16.0],
+            "floor_area_m2": [1000.0, 4000.0],
+            "footprint_m2": [1000.0, 1000.0],
+            "use": ["生产", "行政办公"],
+        }
+    )
+    sums = _building_sums(buildings, area_crs="EPSG:4548")
+    assert sums.loc["P1", "floor_area_m2"] == pytest.approx(2000.0 + 4000.0)
+    assert sums.loc["P1", "footprint_m2"] == pytest.approx(2000.0)

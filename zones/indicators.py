@@ -19,7 +19,8 @@ classes cover the land it holds). Everything is "as at 31 December of the year":
 * **G** (闲置土地): parcels whose ``parcel_idle_status`` (latest snapshot of the year)
   is one of ``idle_statuses``.
 
-Floor area is the building's ``floor_area_m2`` (else footprint × floors); the building
+Floor area is the building's counted floor area (``floor_area_m2``, else footprint ×
+floors; storeys over 8 m count double, as for parcels in ``landuse/intensity.py``); the building
 coefficient uses building footprints only (structures and stockyards are not recorded).
 Investment is the cumulative ``project_progress.invested_wan`` (reports up to the year
 end); a built A2 parcel without any progress record falls back to its contract's
@@ -134,18 +135,22 @@ def _numeric(df: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _building_sums(buildings: pd.DataFrame | None, *, area_crs: str) -> pd.DataFrame:
-    """Floor area and footprint per parcel code (m²)."""
+    """Counted floor area (计容, storeys over 8 m double) and footprint per parcel (m²).
+
+    The same measure as the parcel-level intensity
+    (:func:`devzone.landuse.intensity.building_measures`), so zone and parcel FAR agree.
+    """
+    from devzone.landuse.intensity import building_measures
+
     if buildings is None or buildings.empty:
         return pd.DataFrame(columns=["floor_area_m2", "footprint_m2"])
-    foot = _numeric(buildings, "footprint_m2")
-    if isinstance(buildings, gpd.GeoDataFrame) and foot.isna().any():
-        geom = buildings.geometry
-        measured = geom.to_crs(area_crs).area.where(geom.notna() & ~geom.is_empty)
-        foot = foot.fillna(measured)
-    floors = _numeric(buildings, "floors").fillna(1.0)
-    floor = _numeric(buildings, "floor_area_m2").fillna(foot * floors)
+    m = building_measures(buildings, area_crs=area_crs)
     df = pd.DataFrame(
-        {"parcel_code": buildings["parcel_code"], "floor_area_m2": floor, "footprint_m2": foot}
+        {
+            "parcel_code": buildings["parcel_code"],
+            "floor_area_m2": m["counted_floor_area_m2"].fillna(0.0),
+            "footprint_m2": m["footprint_m2"].fillna(0.0),
+        }
     )
     return df.groupby("parcel_code")[["floor_area_m2", "footprint_m2"]].sum()
 
