@@ -1,6 +1,6 @@
 # The two commands of the README, and a few more.
-#   make demo   — set up, then run the whole pipeline on the bundled Lu'an sample
-#   make test   — set up (PostGIS, Chromium included), then run the test suite
+#   make demo   = scripts/demo — set up, then run the whole pipeline on the bundled sample
+#   make test   = scripts/test — set up (PostGIS, Chromium included), then run the tests
 VENV ?= .venv
 OUT ?= out
 PY := $(VENV)/bin/python
@@ -13,11 +13,11 @@ setup:
 setup-test:
 	bash scripts/setup.sh test
 
-demo: setup
-	$(VENV)/bin/devzone demo --out $(OUT)
+demo:
+	OUT=$(OUT) scripts/demo
 
-test: setup-test
-	$(PY) -m pytest $(PYTEST_ARGS)
+test:
+	scripts/test $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -14,6 +14,8 @@ if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 
 missing=()
 need() { dpkg -s "$1" >/dev/null 2>&1 || missing+=("$1"); }
+# A system Python without ensurepip (Debian/Ubuntu split it out) cannot create a venv.
+if ! "$PY" -c "import ensurepip, venv" >/dev/null 2>&1; then need python3-venv; fi
 need libsqlite3-mod-spatialite
 need gdal-bin
 need fonts-noto-cjk
@@ -57,8 +59,12 @@ if [ "$MODE" = "test" ] || [ "$MODE" = "bench" ]; then
     for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
   fi
   PSQL=(psql -h 127.0.0.1 -U postgres -v ON_ERROR_STOP=1 -qtA)
+  tcp_ok=1
   if ! "${PSQL[@]}" -d postgres -c "select 1" >/dev/null 2>&1; then
-    PSQL=($SUDO -u postgres psql -v ON_ERROR_STOP=1 -qtA)
+    # Stock Debian asks a password on TCP: act as the postgres OS user (peer auth).
+    tcp_ok=0
+    if [ "$(id -u)" = "0" ]; then AS_PG=(runuser -u postgres --); else AS_PG=(sudo -u postgres); fi
+    PSQL=("${AS_PG[@]}" psql -v ON_ERROR_STOP=1 -qtA)
   fi
   for db in devzone_test devzone_bench; do
     if [ "$("${PSQL[@]}" -d postgres -c "select 1 from pg_database where datname='$db'")" != "1" ]; then
@@ -66,5 +72,17 @@ if [ "$MODE" = "test" ] || [ "$MODE" = "bench" ]; then
     fi
     "${PSQL[@]}" -d "$db" -c "CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null
   done
+  # Where the tests find PostGIS (tests/conftest.py reads this file; DEVZONE_TEST_PG wins).
+  test_url="postgresql://postgres@127.0.0.1:5432/devzone_test"
+  if [ "$tcp_ok" = "0" ]; then
+    # No password on TCP: a superuser role for this OS user, over the Unix socket.
+    me=$(id -un)
+    sockdir=$("${PSQL[@]}" -d postgres -c "show unix_socket_directories" | cut -d, -f1)
+    if [ "$("${PSQL[@]}" -d postgres -c "select 1 from pg_roles where rolname='$me'")" != "1" ]; then
+      "${PSQL[@]}" -d postgres -c "CREATE ROLE \"$me\" SUPERUSER LOGIN" >/dev/null
+    fi
+    test_url="postgresql://$me@/devzone_test?host=$sockdir"
+  fi
+  echo "$test_url" > "$VENV/.devzone-test-pg"
 fi
 echo ">> setup done ($MODE)"

@@ -21,9 +21,21 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-PG_URL = os.environ.get("DEVZONE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/devzone_test")
-CHROMIUM = os.environ.get("DEVZONE_CHROMIUM", "/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[1]
+
+
+def _test_pg_url() -> str:
+    """``DEVZONE_TEST_PG``, else what ``scripts/setup.sh test`` found, else the default."""
+    if os.environ.get("DEVZONE_TEST_PG"):
+        return os.environ["DEVZONE_TEST_PG"]
+    found = REPO / ".venv" / ".devzone-test-pg"
+    if found.exists() and found.read_text().strip():
+        return found.read_text().strip()
+    return "postgresql://postgres@127.0.0.1:5432/devzone_test"
+
+
+PG_URL = _test_pg_url()
+CHROMIUM = os.environ.get("DEVZONE_CHROMIUM", "/usr/bin/chromium")
 SHARED = Path(os.environ.get("DEVZONE_SHARED", REPO.parent / "shared"))
 
 
@@ -84,6 +96,24 @@ def _fresh_pg_schema(base_url: str) -> Iterator[str]:
     with eng.begin() as conn:
         conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     eng.dispose()
+
+
+def ogr_pg_connection(url: str) -> str:
+    """GDAL's ``PG:`` connection string for a PostgreSQL URL (host may be a socket dir)."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    host = u.host or u.query.get("host") or "127.0.0.1"
+    parts = [f"dbname={u.database}", f"host={host}", f"port={u.port or 5432}"]
+    if u.username:
+        parts.append(f"user={u.username}")
+    return "PG:" + " ".join(parts)
+
+
+@pytest.fixture(scope="session")
+def ogr_pg() -> object:
+    """:func:`ogr_pg_connection` for tests (conftest is not importable)."""
+    return ogr_pg_connection
 
 
 @pytest.fixture

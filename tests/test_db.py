@@ -67,13 +67,12 @@ def test_gdal_sees_geopackage_layers_in_cgcs2000(tmp_path) -> None:
 
 
 @pytest.mark.postgis
-def test_gdal_sees_postgis_layers(pg_url: str, postgis_base_url: str) -> None:
+def test_gdal_sees_postgis_layers(pg_url: str, postgis_base_url: str, ogr_pg) -> None:
     engine = make_engine(pg_url)
     init_db(engine)
     engine.dispose()
     schema = pg_url.split("search_path%3D")[1].split(",")[0]
-    dbname = postgis_base_url.rsplit("/", 1)[1]
-    res = _ogrinfo(f"PG:dbname={dbname} host=127.0.0.1 user=postgres schemas={schema}")
+    res = _ogrinfo(f"{ogr_pg(postgis_base_url)} schemas={schema}")
     assert res.returncode == 0, res.stderr
     for name in SPATIAL:
         assert name in res.stdout
