@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from devzone.landuse.performance import land_shares
+
 __all__ = [
     "REASONS",
     "exit_candidates",
@@ -305,8 +307,14 @@ def exit_candidates(
         par["zone_code"].to_numpy() if "zone_code" in par else None, index=par["parcel_code"]
     )
     lk = links if len(links) else pd.DataFrame(columns=["parcel_code", "credit_code"])
-    rows = lk.merge(firms, on="credit_code", how="inner")
-    rows["area_m2"] = _num(rows, "used_area_m2").fillna(rows["parcel_code"].map(area))
+    # Land freed: the firm's share of each parcel (a parcel shared by several firms is
+    # split as in the performance evaluation, devzone.landuse.performance.land_shares).
+    base = pd.DataFrame({"parcel_code": area.index, "area_m2": area.to_numpy(), "zone_code": None})
+    shares = land_shares(lk, base)[["parcel_code", "credit_code", "share_m2"]]
+    rows = lk[["parcel_code", "credit_code"]].merge(firms, on="credit_code", how="inner")
+    rows = rows.drop_duplicates(["parcel_code", "credit_code"])
+    rows = rows.merge(shares, on=["parcel_code", "credit_code"], how="left")
+    rows = rows.rename(columns={"share_m2": "area_m2"})
 
     missed = missed_commitments(par, lk, ind, as_of=as_of)
     if len(missed):

@@ -305,8 +305,10 @@ def building_totals(
 
     A building belongs to the unit whose ``parcel_code`` it carries, else to the unit
     containing its representative point. Its footprint is ``footprint_m2`` or its
-    polygon's area in ``area_crs``; its floor area is ``floor_area_m2`` or footprint ×
-    ``floors``. ``footprint_share`` is the share of the unit covered by footprints:
+    polygon's area in ``area_crs``; its floor area is the counted floor area of
+    :func:`devzone.landuse.intensity.building_measures` (``floor_area_m2`` or footprint ×
+    floors, storeys over 8 m double), so 用而未尽 agrees with ``parcel_intensity``.
+    ``footprint_share`` is the share of the unit covered by footprints:
     :func:`devzone.spatial.footprint_share` (geometric overlay, any ``--engine``) when
     the unit has a geometry, else the summed footprints over ``area_m2``. The overlay
     runs only for the units flagged in ``share_for`` (all when ``None``): the others
@@ -348,7 +350,20 @@ def building_totals(
             need &= np.isnan(floor)
         if need.any():
             fp[need] = bg.geometry[need].to_crs(area_crs).area.to_numpy()
-    floor = np.where(np.isnan(floor), fp * _num(b, "floors").to_numpy(), floor)
+    # Counted floor area (计容): the same measure as parcel intensity, storeys over 8 m
+    # double, unknown floors 1 (devzone.landuse.intensity.building_measures).
+    from devzone.landuse.intensity import building_measures
+
+    measured = pd.DataFrame(
+        {
+            "footprint_m2": fp,
+            "floors": _num(b, "floors").to_numpy(),
+            "height_m": _num(b, "height_m").to_numpy(),
+            "floor_area_m2": floor,
+        },
+        index=b.index,
+    )
+    floor = building_measures(measured)["counted_floor_area_m2"].to_numpy(dtype=float)
 
     p = pos[ok].astype(np.int64)
     out["footprint_m2"] = np.bincount(p, weights=np.nan_to_num(fp[ok]), minlength=n)

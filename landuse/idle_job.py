@@ -185,33 +185,6 @@ def _per_zone(status: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([wide, total], ignore_index=True)
 
 
-def _add_route_validation(path: Path, sheet: str, header: str, routes: list[str]) -> None:
-    """Offer the disposal routes as a drop-down list in the exit sheet's route column."""
-    from openpyxl import load_workbook
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    wb = load_workbook(path)
-    ws = wb[sheet]
-    for row in ws.iter_rows(min_row=1, max_row=3):
-        for cell in row:
-            if cell.value == header:
-                col = cell.column_letter
-                first, last = cell.row + 1, max(ws.max_row, cell.row + 1) + 200
-                dv = DataValidation(
-                    type="list",
-                    formula1='"' + ",".join(routes) + '"',
-                    allow_blank=True,
-                    showDropDown=False,
-                    showErrorMessage=True,
-                    errorStyle="warning",
-                )
-                dv.error, dv.errorTitle = "请从列表中选择处置方式", "处置方式"
-                dv.add(f"{col}{first}:{col}{last}")
-                ws.add_data_validation(dv)
-                wb.save(path)
-                return
-
-
 def _blank_missing(df: pd.DataFrame) -> pd.DataFrame:
     """Missing values as blank cells: columns with gaps become object columns holding
     ``""`` there (xlsxwriter writes a blank cell; numbers and dates stay typed)."""
@@ -248,8 +221,11 @@ def write_ledger(
         "监管分类": cats,
     }
     sheets = {name: _blank_missing(df) for name, df in sheets.items()}
-    write_workbook(path, sheets, labels=LABELS, notes=dict.fromkeys(sheets, note))
-    _add_route_validation(path, "退出候选", LABELS["disposal_route"], routes)
+    # The disposal routes as a drop-down list in the exit sheet's route column.
+    validations = {"退出候选": {"disposal_route": routes}} if routes else None
+    write_workbook(
+        path, sheets, labels=LABELS, notes=dict.fromkeys(sheets, note), validations=validations
+    )
     return path
 
 

@@ -278,6 +278,12 @@ def score_enterprises(
                 f"Policy table performance.weights.{g} names unknown indicator {unknown[0]!r}; "
                 f"known: {', '.join(INDICATORS)}."
             )
+        bad = [k for k, v in w.items() if isinstance(v, bool) or not isinstance(v, int | float)]
+        if bad:
+            raise ConfigError(
+                f"Policy setting performance.weights.{g}.{bad[0]} = {w[bad[0]]!r} is not a "
+                "number; write it like 45.0."
+            )
     clipped = values.clip(lower=0)
     score = pd.Series(np.nan, index=values.index, dtype=float)
     if method == "min_max":

@@ -137,3 +137,28 @@ def test_no_firms_no_candidates(policy: dict) -> None:
     )
     assert r.empty
     assert "reason" in r.columns
+
+
+def test_land_freed_on_a_shared_parcel_is_the_firms_share(policy: dict) -> None:
+    # P (6000 m²) is used by bankrupt B and operating OK, no used areas registered:
+    # split equally as in the performance evaluation → B frees 3000 m² = 4.5 亩, not 9.
+    # Q (6000 m²): B registered 1000 m², OK the rest → B frees 1000 m² = 1.5 亩.
+    parcels = pd.DataFrame(
+        {"parcel_code": ["P", "Q"], "zone_code": ["Z1", "Z1"], "area_m2": [6000.0, 6000.0]}
+    )
+    ent = pd.DataFrame(
+        {"credit_code": ["B", "OK"], "name": ["甲", "乙"], "status": ["破产", "在营"]}
+    )
+    links = pd.DataFrame(
+        {
+            "parcel_code": ["P", "P", "Q", "Q"],
+            "credit_code": ["B", "OK", "B", "OK"],
+            "used_area_m2": [None, None, 1000.0, None],
+        }
+    )
+    r = exit_candidates(parcels, ent, pd.DataFrame(), links, as_of=AS_OF, policy=policy)
+    got = r.set_index("parcel_code")
+    assert got["credit_code"].tolist() == ["B", "B"]
+    assert got.loc["P", "area_m2"] == pytest.approx(3000.0)
+    assert got.loc["P", "area_mu"] == pytest.approx(4.5)
+    assert got.loc["Q", "area_m2"] == pytest.approx(1000.0)

@@ -308,6 +308,31 @@ def test_far_below_contract_is_yong_er_wei_jin(policy: dict) -> None:
     assert r["supervision_category"].tolist() == ["用而未尽", ""]
 
 
+def test_tall_single_storey_counts_double_for_yong_er_wei_jin(policy: dict) -> None:
+    # Parcel C, 10 000 m², contract FAR ≥ 1.0: one single-storey workshop, 12 m high, of
+    # 6 000 m². Its storey is over 8 m, so it counts 2 × 6 000 = 12 000 m² (国土资发〔2008〕24号)
+    # → FAR 1.2, not 0.6: used as agreed, not 用而未尽 (the same measure as parcel_intensity).
+    done = {
+        "agreed_start_date": "2017-01-01",
+        "actual_start_date": "2017-02-01",
+        "agreed_completion_date": "2019-06-01",
+        "actual_completion_date": "2019-05-01",
+        "far_min": 1.0,
+    }
+    buildings = pd.DataFrame(
+        {
+            "parcel_code": ["C"],
+            "floors": [1],
+            "height_m": [12.0],
+            "footprint_m2": [6000.0],
+            "floor_area_m2": [6000.0],
+        }
+    )
+    r = judge([unit(parcel_code="C", **done)], policy, buildings=buildings)
+    assert r["far"].tolist() == pytest.approx([1.2])
+    assert r["supervision_category"].tolist() == [""]
+
+
 def test_every_status_is_in_the_contract() -> None:
     assert set(STATUSES) == {
         "not_supplied",

@@ -138,6 +138,10 @@ def test_run_idle_writes_tables_ledger_and_notices(engine, tmp_path: Path) -> No
     routes = wb["退出候选"].data_validations.dataValidation
     assert routes
     assert "股份合作" in routes[0].formula1
+    # on the route column of the exit row (row 1 note, row 2 header, row 3 P1)
+    header = [c.value for c in wb["退出候选"][2]]
+    col = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[header.index("处置方式 (请选择)")]
+    assert f"{col}3" in routes[0].sqref
 
     p1 = sorted((out / "notices" / "P1").glob("*.html"))
     assert [p.name for p in p1] == [

@@ -367,3 +367,6 @@ def test_unknown_method_or_indicator_is_a_config_error(policy) -> None:
     policy["weights"] = {"above": {"profit_per_mu": 1.0}}
     with pytest.raises(ConfigError, match="profit_per_mu"):
         evaluate_enterprises(ind, year=YEAR, land=_land(A=10), policy=policy)
+    policy["weights"] = {"above": {"tax_per_mu_wan": "45%"}}  # not a number
+    with pytest.raises(ConfigError, match=r"weights\.above\.tax_per_mu_wan = '45%'"):
+        evaluate_enterprises(ind, year=YEAR, land=_land(A=10), policy=policy)
