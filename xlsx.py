@@ -58,8 +58,14 @@ def write_workbook(
     labels = labels or {}
     notes = notes or {}
     validations = validations or {}
+    # Text from registry exports is never a formula (an enterprise named "=HYPERLINK(…)"
+    # stays text), and long digit strings such as credit codes stay text.
     with pd.ExcelWriter(
-        path, engine="xlsxwriter", datetime_format="yyyy-mm-dd", date_format="yyyy-mm-dd"
+        path,
+        engine="xlsxwriter",
+        datetime_format="yyyy-mm-dd",
+        date_format="yyyy-mm-dd",
+        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
     ) as writer:
         book = writer.book
         header_fmt = book.add_format(

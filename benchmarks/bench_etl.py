@@ -76,13 +76,16 @@ def _pg_conn_string(url: str) -> str:
     parts = [f"dbname={u.database}", f"host={u.host or '127.0.0.1'}", f"port={u.port or 5432}"]
     if u.username:
         parts.append(f"user={u.username}")
-    if u.password:
-        parts.append(f"password={u.password}")
-    return "PG:" + " ".join(parts)
+    return "PG:" + " ".join(parts)  # the password goes through PGPASSWORD, not argv
 
 
 def _ogr2ogr_load(gpkg: Path, url: str) -> None:
+    from sqlalchemy.engine import make_url
+
     env = {**os.environ, "PG_USE_COPY": "YES"}
+    password = make_url(url).password
+    if password:  # not on the command line (visible in ps, echoed in errors)
+        env["PGPASSWORD"] = str(password)
     run_command(
         [
             ogr2ogr() or "ogr2ogr",

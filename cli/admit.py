@@ -6,6 +6,7 @@ import json
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from devzone.cli.common import ConfigOption, DbOption, console, open_db
@@ -71,12 +72,13 @@ def admit(
         }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
     else:
-        table = Table(title=f"入驻审查 entry check: {zone} / {industry}")
+        table = Table(title=escape(f"入驻审查 entry check: {zone} / {industry}"))
         for col in ("标准", "实际", "要求", "结果", "理由"):
             table.add_column(col, overflow="fold")
         for r in result.itertuples():
             mark = "—" if r.passed is None else ("✓ 通过" if r.passed else "✗ 不通过")
-            table.add_row(r.label, str(r.value), str(r.required), mark, r.reason)
+            cells = (r.label, str(r.value), str(r.required), mark, r.reason)
+            table.add_row(*(escape(c) for c in cells))
         console.print(table)
         console.print("结论: " + ("[green]符合入驻标准[/]" if passed else "[red]不符合入驻标准[/]"))
     if not passed:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from devzone.cli.common import DbOption, console, err_console, open_db
@@ -21,7 +22,8 @@ app = typer.Typer(
 
 
 def _fail(exc: DevzoneError) -> None:
-    err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+    # the message quotes file names and cells: never read them as rich markup
+    err_console.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -118,7 +120,7 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
         table.add_column(col)
     for f in summary.files:
         table.add_row(
-            Path(f.file).name,
+            escape(Path(f.file).name),
             f.kind,
             *(str(getattr(f, k)) for k in ("read", "inserted", "updated", "unchanged", "rejected")),
         )

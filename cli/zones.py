@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from devzone.cli.common import (
@@ -83,8 +84,8 @@ def list_zones(
     for col in ("代码", "名称", "级别", "核准面积(公顷)", "首位产业", "主导产业", "核验"):
         table.add_column(col, overflow="fold")
 
-    def text(v: Any) -> str:
-        return "" if v is None or (isinstance(v, float) and v != v) else str(v)
+    def text(v: Any) -> str:  # data text, never read as Rich markup
+        return "" if v is None or (isinstance(v, float) and v != v) else escape(str(v))
 
     for r in rows.itertuples():
         area = r.approved_area_ha
@@ -95,7 +96,7 @@ def list_zones(
             "" if area is None or area != area else f"{area:g}",
             text(r.lead_industry),
             text(r.main_industries),
-            "✓" if r.ok else f"✗ {r.problems}",
+            "✓" if r.ok else f"✗ {escape(str(r.problems))}",
         )
     console.print(table)
 
@@ -162,7 +163,7 @@ def fit(
     pct = lambda x: "—" if x != x else f"{x * 100:.1f}%"  # noqa: E731
     for r in shares.itertuples():
         table.add_row(
-            str(r.zone_code),
+            escape(str(r.zone_code)),
             pct(r.land_fit_share),
             pct(r.land_lead_share),
             pct(r.output_fit_share),
@@ -187,15 +188,15 @@ def fit(
             },
             labels=labels,
         )
-        console.print(f"Workbook 工作簿: {path}")
+        console.print(f"Workbook 工作簿: {escape(str(path))}")
 
 
 def print_result(result: dict[str, Any]) -> None:
-    """Print a job's headline and output files."""
+    """Print a job's headline and output files (data text escaped, not Rich markup)."""
     for label, value in result["headline"].items():
-        console.print(f"{label}: [bold]{value}[/]")
+        console.print(f"{escape(str(label))}: [bold]{escape(str(value))}[/]")
     for path in result["outputs"]:
-        console.print(f"Output 输出: {path}")
+        console.print(f"Output 输出: {escape(str(path))}")
 
 
 def register(app: typer.Typer) -> None:

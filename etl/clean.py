@@ -334,14 +334,19 @@ def clean(
     result: GeometryResult | None = None
     if spec.spatial and geoms is not None:
         kwargs = {"area_crs": area_crs} if area_crs else {}
-        result = normalise_geometries(
-            geoms,
-            file_crs=raw.crs,
-            declared_crs=declared_crs,
-            measure=_to_measure(spec.kind, out),
-            resolved=resolved_crs,
-            **kwargs,
-        )
+        try:
+            result = normalise_geometries(
+                geoms,
+                file_crs=raw.crs,
+                declared_crs=declared_crs,
+                measure=_to_measure(spec.kind, out),
+                resolved=resolved_crs,
+                **kwargs,
+            )
+        except InputError as exc:  # the CRS cannot be decided: name the file
+            if exc.file:
+                raise
+            raise InputError(str(exc), file=str(raw.path), field="geometry") from exc
         crs = (result.crs, result.crs_note)
         bad = result.reasons != ""
         probs.add(bad, "geometry", _geom_text(geoms, bad), result.reasons)

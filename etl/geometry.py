@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from devzone.crs import AREA_CRS, geometry_gcj02_to_wgs84, gk_zone_epsg
 from devzone.db.schema import SRID
@@ -56,27 +57,31 @@ def resolve_crs(
         d = declared.strip()
         if d.lower().replace("-", "") in ("gcj02", "gcj", "mars"):
             return "gcj02", "declared GCJ-02 (web-map coordinates): shifted to CGCS2000"
-        crs = CRS.from_user_input(int(d) if d.isdigit() else d)
+        try:
+            crs = CRS.from_user_input(int(d) if d.isdigit() else d)
+        except CRSError as exc:
+            raise InputError(
+                f"--crs {declared!r} is not a known CRS: give an EPSG code (e.g. EPSG:4548 "
+                "for CGCS2000 3-degree CM 117°E) or gcj02"
+            ) from exc
         return crs.to_string(), f"declared CRS {crs.to_string()}"
     xmin, _ymin, xmax, _ymax = _bounds(geoms)
     if file_crs is not None:
         crs = CRS.from_user_input(file_crs)
-        if crs.is_projected and np.isfinite(xmin) and xmin >= 1_000_000:
-            epsg = crs.to_epsg()
-            if epsg is None or not 4513 <= epsg <= 4533:
-                zone = gk_zone_epsg(float(xmin))
-                return (
-                    f"EPSG:{zone}",
-                    f"the .prj names {crs.name} but eastings carry the zone number: "
-                    f"read as EPSG:{zone}",
-                )
+        if np.isfinite(xmin) and xmin >= 1_000_000 and _gk_without_zone(crs):
+            zone = _zone_epsg(xmin)
+            return (
+                f"EPSG:{zone}",
+                f"the .prj names {crs.name} but eastings carry the zone number: "
+                f"read as EPSG:{zone}",
+            )
         return crs.to_string(), f"CRS from the file: {crs.name} ({crs.to_string()})"
     if not np.isfinite(xmin):
         return f"EPSG:{SRID}", "no coordinates"
     if xmin >= -180 and xmax <= 180:
         return f"EPSG:{SRID}", "no CRS in the file; lon/lat degrees read as CGCS2000 (EPSG:4490)"
     if xmin >= 1_000_000:
-        zone = gk_zone_epsg(float(xmin))
+        zone = _zone_epsg(xmin)
         return (
             f"EPSG:{zone}",
             f"no CRS in the file; eastings carry Gauss–Krüger zone {int(xmin // 1e6)}: EPSG:{zone}",
@@ -86,6 +91,27 @@ def resolve_crs(
         f"number (x from {xmin:.0f}), so the central meridian is unknown: declare it, e.g. "
         "--crs EPSG:4548 for CGCS2000 3-degree CM 117°E (Lu'an, Hefei)"
     )
+
+
+def _gk_without_zone(crs: CRS) -> bool:
+    """True for a Gauss–Krüger (Transverse Mercator) CRS whose false easting carries no
+    zone number (500 km), e.g. EPSG:4548; False for Web Mercator, lon/lat, or a CRS
+    whose false easting already holds the zone (EPSG:4513–4533, Xian 1980 zones)."""
+    op = crs.coordinate_operation if crs.is_projected else None
+    if op is None or "transverse mercator" not in op.method_name.lower():
+        return False
+    easting = next((p.value for p in op.params if p.name.lower() == "false easting"), 0.0)
+    return easting < 1_000_000
+
+
+def _zone_epsg(xmin: float) -> int:
+    try:
+        return gk_zone_epsg(float(xmin))
+    except ValueError as exc:
+        raise InputError(
+            f"eastings from {xmin:.0f} carry no 3-degree Gauss–Krüger zone number (25–45); "
+            "declare the CRS, e.g. --crs EPSG:4527 for CGCS2000 zone 39"
+        ) from exc
 
 
 def _bounds(geoms: np.ndarray) -> tuple[float, float, float, float]:

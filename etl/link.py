@@ -13,8 +13,6 @@ linked but reported, like a name that matches none.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,11 +37,8 @@ def normalise_name(name: str) -> str:
     >>> normalise_name(" 六安市（示例）机械 有限责任公司 ")
     '六安市示例机械有限公司'
     """
-    text = unicodedata.normalize("NFKC", name)
-    text = re.sub(r"[\s()\[\]{}（）【】〔〕<>《》·・.,，、\"'“”‘’]+", "", text)
-    for long, short in _SUFFIXES:
-        text = text.replace(long, short)
-    return text.upper()
+    key = normalise_names(pd.Series([name])).iloc[0]  # one rule for tests and loads
+    return "" if pd.isna(key) else str(key)
 
 
 def normalise_names(names: pd.Series) -> pd.Series:

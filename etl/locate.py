@@ -2,8 +2,7 @@
 
 Polygons are read through the load's own connection (so rows loaded earlier in the
 same transaction count) and features are assigned by their representative point with
-:func:`devzone.spatial.assign_by_location` when that module exists, else with a local
-geopandas spatial join doing the same.
+:func:`devzone.spatial.assign_by_location`.
 """
 
 from __future__ import annotations
@@ -52,18 +51,9 @@ def read_polygons(conn: Connection, table: str, key: str) -> gpd.GeoDataFrame:
 
 def assign_keys(geoms: np.ndarray, polygons: gpd.GeoDataFrame, key: str) -> pd.Series:
     """``key`` of the polygon containing each geometry's representative point (NA if none)."""
+    from devzone.spatial import assign_by_location
+
     features = gpd.GeoDataFrame(geometry=np.asarray(geoms, dtype=object), crs=SRID)
-    try:
-        from devzone.spatial import assign_by_location
-    except ImportError:
-        assign_by_location = None
-    if assign_by_location is not None:
-        # local: the polygons were read through the load's own (uncommitted) transaction
-        out = assign_by_location(features, polygons, key, engine="local")
-        return pd.Series(out.to_numpy(), dtype="string")
-    points = gpd.GeoDataFrame(
-        geometry=shapely.point_on_surface(features.geometry.to_numpy()), crs=SRID
-    )
-    joined = gpd.sjoin(points, polygons[[key, "geometry"]], how="left", predicate="within")
-    joined = joined[~joined.index.duplicated(keep="first")]
-    return pd.Series(joined[key].reindex(points.index).to_numpy(), dtype="string")
+    # local: the polygons were read through the load's own (uncommitted) transaction
+    out = assign_by_location(features, polygons, key, engine="local")
+    return pd.Series(out.to_numpy(), dtype="string")

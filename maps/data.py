@@ -86,6 +86,12 @@ def _only(df: pd.DataFrame, column: str, value: object) -> pd.DataFrame:
     return df.loc[mask]
 
 
+def _attach(parcels: pd.DataFrame, facts: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """Left-join ``facts[cols]`` to the parcels by ``parcel_code`` (last row per code)."""
+    facts = facts.dropna(subset=["parcel_code"]).drop_duplicates("parcel_code", keep="last")
+    return parcels.merge(facts[cols], on="parcel_code", how="left")
+
+
 def _valid_geoms(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.loc[gdf.geometry.notna() & ~gdf.geometry.is_empty]
 
@@ -166,10 +172,11 @@ def read_map_data(engine: Engine, *, year: int, as_of: dt.date) -> MapData:
     if parcels.empty:
         notes.append("宗地: parcel 无界址数据, 宗地图层未显示")
         return data
-    area_m2 = parcels["area_m2"].astype("Float64")
-    measured = parcels.geometry.to_crs(AREA_CRS).area
-    area_m2 = area_m2.where(area_m2.notna() & (area_m2 > 0), measured)
-    parcels = parcels.assign(area_mu=(area_m2 / MU_M2).astype(float))
+    area_m2 = pd.to_numeric(parcels["area_m2"], errors="coerce").astype(float)
+    unknown = ~(area_m2 > 0)  # NaN or not positive: measure (only these) in the area CRS
+    if unknown.any():
+        area_m2[unknown] = parcels.geometry[unknown].to_crs(AREA_CRS).area
+    parcels = parcels.assign(area_mu=area_m2 / MU_M2)
 
     if zones is not None:
         names = zones.drop_duplicates("zone_code").set_index("zone_code")["name"]
@@ -191,11 +198,7 @@ def read_map_data(engine: Engine, *, year: int, as_of: dt.date) -> MapData:
         else:
             data.has_performance = True
             cols = ["parcel_code", "grade", "tax_per_mu_wan", "enterprise_names"]
-            parcels = parcels.merge(
-                perf[cols].drop_duplicates("parcel_code", keep="last"),
-                on="parcel_code",
-                how="left",
-            )
+            parcels = _attach(parcels, perf, cols)
     for col in ("grade", "tax_per_mu_wan", "enterprise_names"):
         if col not in parcels.columns:
             parcels[col] = pd.NA
@@ -207,11 +210,7 @@ def read_map_data(engine: Engine, *, year: int, as_of: dt.date) -> MapData:
             inten = inten.loc[inten["year"].isna() | (inten["year"] == year)]
         if not inten.empty:
             data.has_intensity = True
-            parcels = parcels.merge(
-                inten[["parcel_code", "far"]].drop_duplicates("parcel_code", keep="last"),
-                on="parcel_code",
-                how="left",
-            )
+            parcels = _attach(parcels, inten, ["parcel_code", "far"])
     if "far" not in parcels.columns:
         parcels["far"] = np.nan
 
@@ -228,10 +227,9 @@ def read_map_data(engine: Engine, *, year: int, as_of: dt.date) -> MapData:
             notes.append(f"闲置土地: 无 {as_of} 的认定结果 (先运行 devzone idle)")
         else:
             data.has_idle = True
-            idle = idle.dropna(subset=["parcel_code"]).drop_duplicates("parcel_code", keep="last")
             idle = idle.rename(columns={"status": "idle_status"})
             cols = ["parcel_code", "idle_status", "idle_fee_wan", "days_idle"]
-            parcels = parcels.merge(idle[cols], on="parcel_code", how="left")
+            parcels = _attach(parcels, idle, cols)
     for col in ("idle_status", "idle_fee_wan", "days_idle"):
         if col not in parcels.columns:
             parcels[col] = pd.NA
@@ -249,11 +247,7 @@ def read_map_data(engine: Engine, *, year: int, as_of: dt.date) -> MapData:
         else:
             data.has_fit = True
             cols = [c for c in ("parcel_code", "fit", "industry_name") if c in fit.columns]
-            parcels = parcels.merge(
-                fit[cols].drop_duplicates("parcel_code", keep="last"),
-                on="parcel_code",
-                how="left",
-            )
+            parcels = _attach(parcels, fit, cols)
     for col in ("fit", "industry_name"):
         if col not in parcels.columns:
             parcels[col] = pd.NA

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from devzone.config import load_policy
-from devzone.errors import ConfigError
+from devzone.errors import ConfigError, InputError
 from devzone.maps.build import build_map, render_html
 from devzone.maps.data import read_map_data
 
@@ -57,7 +57,12 @@ def run_map(
     m, headline = build_map(data, year=year, as_of=as_of, basemap=basemap, style=style)
     html = render_html(m)
     out = Path(out_html)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(html, encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the map ({exc.strerror}); choose another --out", file=str(out)
+        ) from exc
     headline["文件大小 size (MB)"] = round(out.stat().st_size / 1e6, 2)
     return {"outputs": [out], "headline": headline}

@@ -285,7 +285,14 @@ def generate_sample(out_dir: str | Path, *, parcels: int = 2400, seed: int = 201
             field="parcels",
         )
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create the output folder ({exc.strerror}); choose another --out",
+            file=str(out),
+            field="--out",
+        ) from exc
     s = build_sample(int(parcels), int(seed))
     large = int(parcels) >= LARGE
     headline = {

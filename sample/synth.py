@@ -257,7 +257,7 @@ def build_sample(n_parcels: int, seed: int) -> SampleFrames:
     p.loc[blank, "actual_start"] = np.datetime64("NaT")
     ind_name, ind_code = _pick_industries(p["zone_idx"].to_numpy(), zinds, prefixes, rng)
     by_name = {c.name: c for c in cases.CASES}
-    planted_code = p["case"].map(lambda c: by_name[c].industry if c else "")
+    planted_code = p["case"].map({c.name: c.industry for c in cases.CASES}).fillna("")
     ind_code = np.where(planted_code != "", planted_code, ind_code)
     ind_name = np.where(planted_code != "", pd.Series(ind_code).map(name_of), ind_name)
     p["industry"] = np.where(p["supplied"], ind_name, "")
@@ -305,7 +305,8 @@ def _firms(
     occupied = p["supplied"].to_numpy() & (
         p["actual_completion"].notna().to_numpy() | started_early
     )
-    firm_case = p["case"].map(lambda c: bool(c) and by_name[c].firm is not None).to_numpy()
+    firm_case = p["case"].isin([c.name for c in by_name.values() if c.firm is not None])
+    firm_case = firm_case.to_numpy()
     occupied = np.where(planted, firm_case, occupied)
     occ = np.flatnonzero(occupied)
     # primary firm per occupied parcel; 5 % take the firm of the previous parcel

@@ -33,7 +33,13 @@ fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo ">> installing system packages: ${missing[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  # Through `env`: sudo resets the environment, and a debconf prompt (tzdata) would hang.
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if ! "$PY" -c "import sys; sys.exit(sys.version_info < (3, 10))"; then
+  echo "devzone needs Python >= 3.10; $PY is $("$PY" -V 2>&1). Use Debian 12 / Ubuntu 22.04" \
+    "or newer, or point PYTHON at a newer interpreter (PYTHON=python3.11 scripts/test)." >&2
+  exit 1
 fi
 
 if [ ! -x "$VENV/bin/python" ]; then

@@ -62,16 +62,16 @@ def missing_service(config: pytest.Config, reason: str) -> None:
 
 
 def _pg_reachable() -> str | None:
-    try:
-        from devzone.db.engine import resolve_url
+    from devzone.db.engine import redact, resolve_url
 
+    try:
         eng = create_engine(resolve_url(PG_URL))
         with eng.connect() as conn:
             ok = conn.execute(text("SELECT 1 FROM pg_extension WHERE extname='postgis'")).scalar()
         eng.dispose()
         return None if ok else "database has no PostGIS extension"
-    except Exception as exc:
-        return f"PostGIS not reachable at {PG_URL}: {str(exc).splitlines()[0]}"
+    except Exception as exc:  # the URL's password must not reach the CI log
+        return f"PostGIS not reachable at {redact(PG_URL)}: {str(exc).splitlines()[0]}"
 
 
 @pytest.fixture(scope="session")

@@ -179,3 +179,11 @@ def test_cli_json_and_exit_status(tmp_path) -> None:
     assert err.returncode == 2
     assert "NOPE" in err.stderr
     assert "Traceback" not in err.stderr
+
+
+def test_industry_without_2002_division_is_not_assessed() -> None:
+    # intensity.toml maps 2017 division 43 (金属制品、机械和设备修理业) to no 2002 division,
+    # so the national table has no minimum FAR for it: FAR is reported, not judged.
+    r = check(industry_code="4310", area_mu=10, investment_wan=3000, tax_wan=0, far=0.1)
+    assert r.loc["far", "passed"] is None
+    assert r.loc["far", "required"] == "—"

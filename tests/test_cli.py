@@ -42,11 +42,12 @@ def test_every_command_has_help(path: list[str]) -> None:
 
 
 def test_bad_url_is_one_paragraph_without_traceback(tmp_path) -> None:
-    res = run("db", "info", "--db", "postgresql://u:pw@127.0.0.1:1/x")
+    res = run("db", "info", "--db", "postgresql://u:Secr3tPw@127.0.0.1:1/x")
     assert res.returncode != 0
     assert "Traceback" not in res.stderr + res.stdout
     assert "Cannot connect to PostgreSQL" in res.stderr
-    assert "pw@" not in res.stderr
+    assert "u:***@127.0.0.1:1/x" in res.stderr  # the URL is named, its password hidden
+    assert "Secr3tPw" not in res.stderr + res.stdout  # in no form (URL, conninfo, ...)
 
 
 def test_missing_spatialite_says_what_to_install(tmp_path) -> None:

@@ -179,6 +179,34 @@ def test_parcels_without_prj_need_declared_central_meridian(engine, tmp_path):
     assert shapely.hausdorff_distance(df.geometry.loc[parcel_code(2)], square(2)) < 1e-7
 
 
+def test_parcels_in_web_mercator_prj_load_as_declared(engine, tmp_path):
+    # EPSG:3857 eastings in China are 8 digits (~12,950 km) but carry no GK zone: the
+    # .prj is trusted (it used to be "corrected" to a GK zone and crashed).
+    gdf = parcels_frame(2)
+    gdf = gdf.set_geometry(to_crs(list(gdf.geometry), 3857)).set_crs(3857, allow_override=True)
+    path = tmp_path / "webmercator.gpkg"
+    gdf.to_file(path, driver="GPKG", engine="pyogrio")
+    s = load_paths(engine, [path])
+    assert s.inserted == 2
+    df = read_table(engine, "parcel").set_index("parcel_code")
+    assert shapely.hausdorff_distance(df.geometry.loc[parcel_code(1)], square(1)) < 1e-7
+
+
+def test_undecidable_crs_is_an_input_error_naming_the_file(engine, tmp_path):
+    gdf = parcels_frame(1)
+    path = tmp_path / "p.geojson"
+    gdf.to_file(path, driver="GeoJSON", engine="pyogrio")
+    with pytest.raises(InputError, match=r"p\.geojson.*--crs 'EPSG:nope' is not a known CRS"):
+        load_paths(engine, [path], crs="EPSG:nope")
+    # 6-degree zone 20 in the easting (20,500,000 m): not a 3-degree zone, no .prj
+    six = gdf.set_geometry([shapely.box(20_500_000, 3_500_000, 20_500_100, 3_500_100)])
+    shp = tmp_path / "six.shp"
+    six.set_crs(None, allow_override=True).to_file(shp, encoding="UTF-8", engine="pyogrio")
+    with pytest.raises(InputError, match=r"six\.shp, field geometry: eastings from 20500000"):
+        load_paths(engine, [shp])
+    assert count(engine, "parcel") == 0
+
+
 def test_parcels_gcj02_declared_are_shifted_back(engine, tmp_path):
     from devzone.crs import geometry_wgs84_to_gcj02
 
@@ -712,11 +740,10 @@ def test_folder_with_sidecars_and_manifest_is_skipped_not_loaded(engine, tmp_pat
 def test_bundled_sample_loads_whole_and_reloads_unchanged(engine):
     import pyogrio
 
-    from devzone.cli.demo import sample_paths
+    from devzone.cli.demo import SAMPLE_FILES, sample_paths
 
     paths = sample_paths()
-    if not paths:
-        pytest.skip("the bundled sample (data/sample) is not generated yet")
+    assert len(paths) == len(SAMPLE_FILES), "the bundled sample (data/sample) is incomplete"
     s = load_paths(engine, paths)
     assert s.read == s.inserted + s.rejected
     by_kind = {f.kind: f for f in s.files}

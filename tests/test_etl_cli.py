@@ -165,3 +165,23 @@ def test_fields_lists_aliases():
     r = CliRunner().invoke(app, ["etl", "fields", "parcels"])
     assert r.exit_code == 0
     assert "zddm" in r.stdout.lower()
+
+
+def test_error_quoting_cells_is_not_read_as_markup(db, tmp_path):
+    # The message quotes the first row; "[/x]" used to crash rich (MarkupError traceback)
+    # and "[bold]" vanished from the message.
+    df = pd.DataFrame({"[bold]甲": [1], "乙[/x]": [2]})
+    path = write_csv(tmp_path / "misc.csv", df, "utf-8")
+    r = run(str(path), "--db", db)
+    assert r.exit_code == 2
+    msg = one_paragraph(r.stderr)
+    assert "[bold]甲" in msg
+    assert "乙[/x]" in msg
+
+
+def test_unknown_crs_is_a_message_not_a_traceback(db, tmp_path):
+    path = tmp_path / "parcels.geojson"
+    parcels_frame(1).to_file(path, driver="GeoJSON", engine="pyogrio")
+    r = run(str(path), "--db", db, "--crs", "EPSG:nope")
+    assert r.exit_code == 2
+    assert "is not a known CRS" in one_paragraph(r.stderr)

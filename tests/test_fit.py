@@ -88,3 +88,13 @@ def test_zone_shares() -> None:
     assert z.at["Z", "tax_fit_share"] == pytest.approx(30 / 60)
     # The zone naming no industries: nothing classifiable.
     assert pd.isna(z.at["EMPTY", "land_fit_share"])
+
+
+def test_shares_without_registered_area() -> None:
+    """Parcels with no ``area_m2`` column and no geometry: used areas still split firms."""
+    from devzone.zones.alloc import firm_parcel_shares
+
+    shares = firm_parcel_shares(LINKS, PARCELS.drop(columns="area_m2"))
+    f3 = shares[shares["credit_code"] == "F3"].set_index("parcel_code")["share"]
+    assert f3.to_dict() == {"P2": 0.5, "P3": 0.5}  # 5 000 m² on each
+    assert shares.groupby("credit_code")["share"].sum().tolist() == [1.0, 1.0, 1.0]

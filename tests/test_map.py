@@ -219,6 +219,33 @@ def test_read_map_data_joins_every_fact(engine: Engine) -> None:
     assert data.notes == []
 
 
+def test_parcels_without_registered_area_are_measured(tmp_path: Path) -> None:
+    from devzone.db.admin import init_db
+    from devzone.db.engine import make_engine
+    from devzone.maps.data import read_map_data
+
+    eng = make_engine(f"gpkg:///{tmp_path / 'area.gpkg'}", create=True)
+    init_db(eng)
+    insert_spatial(
+        eng,
+        "parcel",
+        pd.DataFrame(
+            {
+                "parcel_code": ["P1", "P2", "P3"],
+                "area_m2": [AREA_M2, None, 0.0],
+                "geom": [parcel_box(0), parcel_box(1), parcel_box(2)],
+            }
+        ),
+    )
+    p = read_map_data(eng, year=YEAR, as_of=AS_OF).parcels.set_index("parcel_code")
+    eng.dispose()
+    assert p.loc["P1", "area_mu"] == pytest.approx(10.0, abs=1e-4)  # registered area kept
+    # 0.0015° x 0.0012° at 31.76° N on the CGCS2000 ellipsoid: 142.11 m x 133.06 m
+    # = 18 909 m² = 28.36 亩 (worked by hand; the Gauss-Krüger scale error is ~2e-5).
+    assert p.loc["P2", "area_mu"] == pytest.approx(28.36, rel=2e-3)
+    assert p.loc["P3", "area_mu"] == pytest.approx(28.36, rel=2e-3)  # 0 m² is not an area
+
+
 def test_missing_results_leave_layers_out_with_a_note(tmp_path: Path) -> None:
     from devzone.db.admin import init_db
     from devzone.db.engine import make_engine
@@ -276,6 +303,17 @@ def test_unknown_basemap_is_a_config_error(engine: Engine, tmp_path: Path) -> No
 
     with pytest.raises(ConfigError, match="Unknown basemap 'bing'"):
         run_map(engine, year=YEAR, as_of=AS_OF, out_html=tmp_path / "m.html", basemap="bing")
+
+
+def test_unwritable_out_is_an_input_error(engine: Engine, tmp_path: Path) -> None:
+    from devzone.errors import InputError
+    from devzone.maps.job import run_map
+
+    build_small_db(engine)
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    with pytest.raises(InputError, match="cannot write the map"):
+        run_map(engine, year=YEAR, as_of=AS_OF, out_html=blocker / "m.html", basemap="none")
 
 
 def test_encode_polygons_round_trips() -> None:

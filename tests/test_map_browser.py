@@ -91,6 +91,16 @@ def errors(p: Page) -> list[tuple[str, str]]:
     return [c for c in p.console if c[0] in ("error", "pageerror")]
 
 
+def painted(p: Page) -> int:
+    """Non-transparent pixels on the parcel layer's canvas."""
+    return p.page.evaluate(
+        """() => { const c = document.querySelector('.leaflet-dz_parcel-pane canvas');
+             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+             let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i]) n++; }
+             return n; }"""
+    )
+
+
 def screenshot(p: Page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     p.page.wait_for_timeout(300)  # let popups finish fading in
@@ -145,14 +155,7 @@ def test_offline_map_makes_no_request_and_logs_no_error(browser, maps) -> None:
         assert "A 类 (1 宗)" in legend
         assert "无评价 (1 宗)" in legend
         assert "闲置费 20.00 万元" in legend
-        # Something is painted: the parcel canvas has non-transparent pixels.
-        painted = p.page.evaluate(
-            """() => { const c = document.querySelector('.leaflet-dz_parcel-pane canvas');
-                 const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                 let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i]) n++; }
-                 return n; }"""
-        )
-        assert painted > 0
+        assert painted(p) > 0  # the parcel canvas has non-transparent pixels
         screenshot(p, "map_small_none.png")
         # The measure tool works offline (its marker icons are inlined too).
         p.page.locator(".leaflet-control-measure").hover()
@@ -179,6 +182,7 @@ def test_osm_map_only_asks_for_tiles_and_still_draws(browser, maps) -> None:
         ), p.requests[:5]
         # Blocked tiles are the only errors the browser logs.
         assert all("Failed to load resource" in text for _, text in errors(p)), errors(p)
+        assert painted(p) > 0  # the data still draws with every tile blocked
         screenshot(p, "map_small_osm_offline.png")
     finally:
         p.page.close()

@@ -489,6 +489,20 @@ def test_cli_rejects_sizes_it_cannot_generate(tmp_path: Path, parcels: str) -> N
     assert "Traceback" not in res.stderr
 
 
+def test_cli_reports_an_output_folder_it_cannot_create(tmp_path: Path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    res = subprocess.run(
+        [DEVZONE, "sample", "--parcels", "200", "--out", str(blocker / "sample")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert res.returncode == 2
+    assert "--out" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
 def test_reference_files_rebuild_from_the_shared_sources(tmp_path: Path, shared_dir) -> None:
     from devzone.sample.reference import REFERENCE_DIR, build_reference
 

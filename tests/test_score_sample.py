@@ -21,8 +21,6 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def scored_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The sample loaded through the ETL into a GeoPackage, then scored by the CLI."""
-    if not (SAMPLE / "manifest.csv").exists():
-        pytest.skip("bundled sample (data/sample) not generated yet")
     import pyogrio  # noqa: F401  (GDAL before spatialite, see devzone.landuse.score_job)
 
     from devzone.cli.demo import sample_paths

@@ -219,3 +219,26 @@ def test_footprint_share_in_db_refuses_geopackage(tmp_path) -> None:
             footprint_share_in_db(db)
     finally:
         db.dispose()
+
+
+def test_area_crs_from_environment_is_checked(tmp_path) -> None:
+    """DEVZONE_AREA_CRS: normalised to EPSG:<code>; a wrong one is a one-paragraph error."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from devzone.crs import _area_crs_from_env
+
+    assert _area_crs_from_env(None) == "EPSG:4548"
+    assert _area_crs_from_env(" epsg:4549 ") == "EPSG:4549"  # CM 120°E
+    with pytest.raises(ConfigError, match="projected"):
+        _area_crs_from_env("EPSG:4490")  # geographic: degrees, not metres
+    devzone = str(Path(sys.executable).with_name("devzone"))
+    env = dict(os.environ, DEVZONE_AREA_CRS="EPSG:45480")  # a typo of 4548
+    res = subprocess.run(
+        [devzone, "demo", "--out", str(tmp_path / "out")], capture_output=True, text=True, env=env
+    )
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr
+    assert "DEVZONE_AREA_CRS='EPSG:45480'" in res.stderr

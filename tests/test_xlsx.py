@@ -49,3 +49,11 @@ def test_validation_on_unknown_column_is_an_error(tmp_path) -> None:
         write_workbook(
             tmp_path / "x.xlsx", {"s": pd.DataFrame({"a": [1]})}, validations={"s": {"nope": ["x"]}}
         )
+
+
+def test_text_from_data_is_never_a_formula(tmp_path) -> None:
+    frame = pd.DataFrame({"name": ["=1+2", '=HYPERLINK("http://x")']})
+    ws = openpyxl.load_workbook(write_workbook(tmp_path / "x.xlsx", {"s": frame}))["s"]
+    assert ws["A2"].value == "=1+2"
+    assert ws["A2"].data_type == "s"
+    assert ws["A3"].data_type == "s"

@@ -298,3 +298,45 @@ def test_zone_floor_area_counts_tall_storeys_double() -> None:
     sums = _building_sums(buildings, area_crs="EPSG:4548")
     assert sums.loc["P1", "floor_area_m2"] == pytest.approx(2000.0 + 4000.0)
     assert sums.loc["P1", "footprint_m2"] == pytest.approx(2000.0)
+
+
+def test_rank_report_says_when_charts_are_missing(engine, tmp_path, monkeypatch) -> None:
+    """No CJK font on the machine: the report says why it has no chart (not silently)."""
+    import devzone.zones.report as report
+
+    monkeypatch.setattr(report, "cjk_font", lambda: None)
+    load_tiny_zone(engine)
+    html = run_zone_rank(engine, year=2019, out_dir=tmp_path)["outputs"][0].read_text("utf-8")
+    assert "未找到中文字体" in html
+    assert '<img class="chart"' not in html
+
+
+def test_cli_prints_bracketed_names_verbatim(engine, db_url, tmp_path) -> None:
+    """Zone names are data, not Rich markup: '[/]' neither crashes nor disappears."""
+    from typer.testing import CliRunner
+
+    from devzone.cli.main import app
+
+    load_tiny_zone(engine)
+    zones = read_table(engine, "dev_zone")
+    write_rows(
+        engine,
+        "dev_zone",
+        pd.DataFrame(
+            {
+                "zone_code": zones["zone_code"],
+                "name": ["手绘[east]开发区[/]"],
+                "approved_area_ha": zones["approved_area_ha"],
+                "lead_industry": zones["lead_industry"],
+                "main_industries": zones["main_industries"],
+                "geom": ["SRID=4490;" + zones.geometry.iloc[0].wkt],
+            }
+        ),
+    )
+    runner = CliRunner()
+    listed = runner.invoke(app, ["zones", "list", "--db", db_url])
+    assert listed.exit_code == 0, listed.output
+    assert "[east]" in listed.output
+    ranked = runner.invoke(app, ["zones", "rank", "--year", "2019", "--db", db_url])
+    assert ranked.exit_code == 0, ranked.output
+    assert "手绘[east]开发区[/] (60.5)" in ranked.output

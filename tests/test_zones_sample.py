@@ -26,8 +26,6 @@ SAMPLE = data_path("sample")
 
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory: pytest.TempPathFactory):
-    if not (SAMPLE / "manifest.csv").exists():
-        pytest.skip("the bundled sample is not generated yet")
     from devzone.cli.demo import sample_paths
     from devzone.etl.load import load_paths
     from devzone.landuse.idle_job import run_idle

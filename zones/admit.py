@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from devzone.errors import ConfigError, InputError
+from devzone.landuse.intensity import industry_code_2002, min_far
 from devzone.zones.fit import classify_fit
 
 __all__ = ["admission_check", "admission_rules", "min_far_for"]
@@ -80,7 +81,8 @@ def min_far_for(
 
     The 2017 code's longest prefix in ``map_2017_to_2002`` gives the 2002 division
     (codes not listed keep their first two digits); the 2002 division's minimum FAR
-    comes from ``min_far_2002``.
+    comes from ``min_far_2002``. The same lookup as the parcel intensity
+    (:func:`devzone.landuse.intensity.industry_code_2002` and ``min_far``).
 
     Returns
     -------
@@ -92,15 +94,10 @@ def min_far_for(
     >>> min_far_for("3670", {"37": 0.7}, {"36": "37"})
     (0.7, '37')
     """
-    code = str(industry_code).strip().upper().lstrip("ABCDEFGHIJKLMNOPQRST")
-    div: str | None = code[:2] or None
-    for n in range(len(code), 0, -1):
-        if code[:n] in map_2017_to_2002:
-            div = map_2017_to_2002[code[:n]]
-            break
-    if div is None or div not in min_far_2002:
-        return None, div
-    return float(min_far_2002[div]), div
+    table = {"min_far_2002": min_far_2002, "industry_2017_to_2002": map_2017_to_2002}
+    div = industry_code_2002(pd.Series([industry_code], dtype=object), policy=table).iloc[0]
+    need = min_far(pd.Series([div], dtype=object), policy=table).iloc[0]
+    return (None if pd.isna(need) else float(need)), div
 
 
 def admission_check(

@@ -3,34 +3,19 @@
 An enterprise's figures (value added, tax) are attributed to the zones of the parcels
 it uses, in proportion to the area it uses on each (``parcel_enterprise.used_area_m2``;
 when missing, the parcel's area split evenly among its users). A firm on one parcel
-has share 1 in that parcel's zone.
+has share 1 in that parcel's zone. Parcel areas are
+:func:`devzone.landuse.performance.parcel_area_m2` (registered, else measured).
 """
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from devzone.crs import AREA_CRS
+from devzone.landuse.performance import parcel_area_m2
 
 __all__ = ["firm_parcel_shares", "parcel_area_m2"]
-
-
-def parcel_area_m2(parcels: pd.DataFrame, *, area_crs: str = AREA_CRS) -> pd.Series:
-    """Parcel area in m² (宗地面积): the registered ``area_m2``, else the geometry's area.
-
-    Geometry areas are measured in ``area_crs`` (CGCS2000 Gauss–Krüger), never in
-    degrees. Parcels with neither give NaN.
-    """
-    registered = pd.to_numeric(parcels.get("area_m2"), errors="coerce")
-    if registered is None:
-        registered = pd.Series(np.nan, index=parcels.index)
-    if isinstance(parcels, gpd.GeoDataFrame) and parcels.geometry.notna().any():
-        measured = parcels.geometry.to_crs(area_crs).area
-        measured = measured.where(parcels.geometry.notna() & ~parcels.geometry.is_empty)
-        return registered.fillna(measured).astype(float)
-    return registered.astype(float)
 
 
 def firm_parcel_shares(

@@ -38,11 +38,11 @@ import numpy as np
 import pandas as pd
 
 from devzone.crs import AREA_CRS
+from devzone.landuse.performance import M2_PER_MU
 from devzone.zones.alloc import firm_parcel_shares, parcel_area_m2
 
 __all__ = ["INDICATORS", "classify_parcels", "zone_indicators", "zone_type"]
 
-M2_PER_MU = 10000.0 / 15.0
 M2_PER_HA = 10000.0
 
 #: Indicator column → Chinese label with unit (TD/T 1029 names).
@@ -126,12 +126,6 @@ def classify_parcels(
         idle_codes = set(idle.loc[idle["status"].isin(statuses), "parcel_code"])
     out["idle"] = parcels["parcel_code"].isin(idle_codes).to_numpy()
     return out
-
-
-def _numeric(df: pd.DataFrame, name: str) -> pd.Series:
-    if name not in df:
-        return pd.Series(np.nan, index=df.index, dtype=float)
-    return pd.to_numeric(df[name], errors="coerce").astype(float)
 
 
 def _building_sums(buildings: pd.DataFrame | None, *, area_crs: str) -> pd.DataFrame:

@@ -128,14 +128,31 @@ def run_industry_fit(
     engine: Engine, *, year: int, config: str | Path | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Write ``parcel_industry_fit``; return (parcel fit, zone fit shares, registry check)."""
-    policy = load_policy(config)
-    zpol = dict(policy.get("zones") or {})
+    zpol = dict(load_policy(config).get("zones") or {})
+    return _industry_fit(
+        engine,
+        year=year,
+        zpol=zpol,
+        zones=load_zones(engine),
+        parcels=read_zone_parcels(engine),
+        pe=_maybe(engine, "parcel_enterprise"),
+        ind=_maybe(engine, "enterprise_indicator"),
+    )
+
+
+def _industry_fit(
+    engine: Engine,
+    *,
+    year: int,
+    zpol: dict[str, Any],
+    zones: pd.DataFrame,
+    parcels: pd.DataFrame,
+    pe: pd.DataFrame | None,
+    ind: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`run_industry_fit` on tables already read (so the ranking reads them once)."""
     industries = load_industries(_industries_path(zpol))
-    zones = load_zones(engine)
-    parcels = read_zone_parcels(engine)
-    pe = _maybe(engine, "parcel_enterprise")
     ent = _maybe(engine, "enterprise")
-    ind = _maybe(engine, "enterprise_indicator")
     sep = str(zpol.get("main_separator", "、"))
     fit = parcel_industry_fit(
         parcels, zones, industries, parcel_enterprise=pe, enterprises=ent, separator=sep
@@ -177,15 +194,21 @@ def run_zone_rank(
     """
     policy = load_policy(config)
     zpol = dict(policy.get("zones") or {})
-    fit, shares, check = run_industry_fit(engine, year=year, config=config)
+    zones = load_zones(engine)
+    parcels = read_zone_parcels(engine)
+    pe = _maybe(engine, "parcel_enterprise")
+    indicators = _maybe(engine, "enterprise_indicator")
+    fit, shares, check = _industry_fit(
+        engine, year=year, zpol=zpol, zones=zones, parcels=parcels, pe=pe, ind=indicators
+    )
     evaluation = _maybe(engine, "enterprise_evaluation")
     idle = _maybe(engine, "parcel_idle_status")
     inputs = ZoneInputs(
-        zones=load_zones(engine),
-        parcels=read_zone_parcels(engine),
+        zones=zones,
+        parcels=parcels,
         buildings=_maybe(engine, "building"),
-        indicators=_maybe(engine, "enterprise_indicator"),
-        parcel_enterprise=_maybe(engine, "parcel_enterprise"),
+        indicators=indicators,
+        parcel_enterprise=pe,
         progress=_maybe(engine, "project_progress"),
         idle=idle,
         evaluation=evaluation,
