@@ -20,7 +20,13 @@ need libsqlite3-mod-spatialite
 need gdal-bin
 need fonts-noto-cjk
 if [ "$MODE" = "test" ]; then
-  need chromium
+  # Debian ships a `chromium` deb; Ubuntu only a snap shim (see the fallback below).
+  if [ ! -x /usr/bin/chromium ]; then
+    has_deb() { apt-cache show chromium 2>/dev/null | grep -q '^Filename:'; }
+    # Fresh images ship empty package lists: refresh them before deciding.
+    if ! has_deb; then $SUDO apt-get update -qq || true; fi
+    if has_deb; then need chromium; fi
+  fi
   if ! command -v psql >/dev/null 2>&1; then need postgresql; fi
 fi
 if [ "$MODE" = "test" ] || [ "$MODE" = "bench" ]; then
@@ -52,6 +58,19 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   "$VENV/bin/pip" install -q --upgrade pip
   "$VENV/bin/pip" install -q -e ".[test]"
   touch "$stamp"
+fi
+
+# Where the tests find Chromium (tests/conftest.py reads this file; DEVZONE_CHROMIUM wins).
+if [ "$MODE" = "test" ]; then
+  chromium_path=/usr/bin/chromium
+  if [ ! -x "$chromium_path" ]; then
+    # No Chromium deb (Ubuntu): Playwright's own build, with its system libraries.
+    echo ">> installing Chromium through Playwright (no chromium deb on this system)"
+    "$VENV/bin/python" -m playwright install --with-deps chromium
+    chromium_path=$("$VENV/bin/python" -c "from playwright.sync_api import sync_playwright
+p = sync_playwright().start(); print(p.chromium.executable_path); p.stop()")
+  fi
+  echo "$chromium_path" > "$VENV/.devzone-chromium"
 fi
 
 if [ "$MODE" = "test" ] || [ "$MODE" = "bench" ]; then

@@ -35,7 +35,19 @@ def _test_pg_url() -> str:
 
 
 PG_URL = _test_pg_url()
-CHROMIUM = os.environ.get("DEVZONE_CHROMIUM", "/usr/bin/chromium")
+
+
+def _chromium() -> str:
+    """``DEVZONE_CHROMIUM``, else what ``scripts/setup.sh test`` found, else Debian's."""
+    if os.environ.get("DEVZONE_CHROMIUM"):
+        return os.environ["DEVZONE_CHROMIUM"]
+    found = REPO / ".venv" / ".devzone-chromium"
+    if found.exists() and found.read_text().strip():
+        return found.read_text().strip()
+    return "/usr/bin/chromium"
+
+
+CHROMIUM = _chromium()
 SHARED = Path(os.environ.get("DEVZONE_SHARED", REPO.parent / "shared"))
 
 
