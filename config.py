@@ -1,4 +1,7 @@
-"""Policy configuration: every number with a policy source lives in ``data/policy/*.toml``.
+"""TEMPORARY (restructure): the untyped policy dict; use :mod:`devzone.policy` and
+:mod:`devzone.paths`.
+
+Policy configuration: every number with a policy source lives in ``data/policy/*.toml``.
 
 Each TOML file under ``data/policy/`` holds one top-level table per topic
 (``[performance]``, ``[idle]``, ``[intensity]``, ``[zones]``, ``[corridor]`` …) with the

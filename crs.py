@@ -9,17 +9,14 @@ Outside mainland China GCJ-02 equals WGS84 (the formula applies no shift there).
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from shapely import transform
 from shapely.geometry.base import BaseGeometry
 
-from devzone.errors import ConfigError
+from devzone.units import SRID
 
 __all__ = [
-    "AREA_CRS",
     "SRID",
     "gcj02_to_wgs84",
     "geometry_gcj02_to_wgs84",
@@ -29,41 +26,6 @@ __all__ = [
     "wgs84_to_gcj02",
 ]
 
-SRID = 4490
-#: Projected CRS for areas and lengths: CGCS2000 3-degree Gauss–Krüger CM 117°E, right
-#: for Lu'an and Hefei (115.3°–117.8°E). A city elsewhere sets the environment variable
-#: ``DEVZONE_AREA_CRS`` to its own zone, EPSG:4534 (CM 75°E) … EPSG:4554 (CM 135°E),
-#: i.e. ``4534 + (CM − 75) / 3`` — 30° off the central meridian areas grow by ~16 %.
-AREA_CRS = "EPSG:4548"
-
-
-def _area_crs_from_env(value: str | None) -> str:
-    """``DEVZONE_AREA_CRS`` checked and spelled ``EPSG:<code>`` (the PostGIS engine needs
-    the code); a wrong value is a one-paragraph :class:`ConfigError`, not a traceback
-    from deep inside the first area computed."""
-    if not value or not value.strip():
-        return AREA_CRS
-    from pyproj import CRS
-    from pyproj.exceptions import CRSError
-
-    try:
-        crs = CRS.from_user_input(value.strip())
-    except CRSError as exc:
-        raise ConfigError(
-            f"DEVZONE_AREA_CRS={value!r} is not a coordinate reference system PROJ knows "
-            f"({exc}). Give the EPSG code of your city's CGCS2000 3-degree Gauss–Krüger "
-            "zone, EPSG:4534 (CM 75°E) … EPSG:4554 (CM 135°E), or unset it for EPSG:4548."
-        ) from None
-    code = crs.to_epsg()
-    if not crs.is_projected or code is None:
-        raise ConfigError(
-            f"DEVZONE_AREA_CRS={value!r} must be a projected CRS with an EPSG code (areas "
-            "are measured in metres): EPSG:4534 … EPSG:4554, or unset it for EPSG:4548."
-        )
-    return f"EPSG:{code}"
-
-
-AREA_CRS = _area_crs_from_env(os.environ.get("DEVZONE_AREA_CRS"))
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis, as in the GCJ-02 formula
 _EE = 0.00669342162296594323
@@ -178,3 +140,12 @@ def gk_zone_epsg(easting: float, *, central_meridian: float | None = None) -> in
     if cm % 3 or not 75 <= cm <= 135:
         raise ValueError(f"central meridian {cm} is not a 3-degree CM between 75 and 135")
     return 4534 + (cm - 75) // 3
+
+
+# TEMPORARY (restructure): the import-time area CRS; use devzone.settings.area_crs().
+def __getattr__(name: str) -> str:
+    if name == "AREA_CRS":
+        from devzone.settings import area_crs
+
+        return area_crs()
+    raise AttributeError(name)

@@ -3,13 +3,13 @@
 Steps (protocol in :mod:`benchmarks.common`):
 
 ``score``
-    :func:`devzone.landuse.score_job.evaluate` on frames already in memory: land shares,
+    :func:`devzone.jobs.score.evaluate` on frames already in memory: land shares,
     indicators, scores, grades (this year and last, for the grade changes), per-parcel
     performance, intensity and the ranking list. Frames are synthetic and built here
     with numpy (n parcels, 0.3 n firms with two years of indicators, 0.8 n buildings,
     0.3 n progress records), outside the timed step. Target: < 10 s at 1M.
 ``score_db_read``
-    :func:`devzone.landuse.score_job.load_inputs` from the GeoPackage with the sample of
+    :func:`devzone.jobs.score.load_inputs` from the GeoPackage with the sample of
     n parcels loaded through the ETL (cached by :func:`benchmarks.common.loaded_gpkg`);
     reported separately, no target. Only up to :data:`DB_MAX_N` parcels, since loading
     the sample is the ETL's benchmark, not this one.
@@ -148,7 +148,7 @@ def synthetic_frames(n: int, *, seed: int = 2019) -> dict[str, pd.DataFrame]:
 def bench(n: int, workdir: Path) -> list[dict[str, Any]]:
     """Time the pure scoring at ``n`` parcels (and the DB read up to DB_MAX_N)."""
     from devzone.config import load_policy
-    from devzone.landuse.score_job import evaluate, load_inputs
+    from devzone.jobs.score import evaluate, load_inputs
 
     policy = load_policy()
     frames = synthetic_frames(n)
@@ -178,7 +178,7 @@ def bench(n: int, workdir: Path) -> list[dict[str, Any]]:
         except Exception as exc:  # sample generator or ETL not available
             rows.append(row("score_db_read", n, float("nan"), float("nan"), note=f"skipped: {exc}"))
             return rows
-        import pyogrio  # noqa: F401  (before spatialite: see devzone.landuse.score_job)
+        import pyogrio  # noqa: F401  (before spatialite: see devzone.jobs.score)
 
         from devzone.db.engine import make_engine
 

@@ -140,7 +140,7 @@ def _dask_rows(
     name = "dask_processes" if processes else "dask"
     ctx = engine_context("dask", n_workers=DASK_WORKERS, threads_per_worker=1, processes=processes)
     with ctx as state:
-        from devzone.dask_engine import get_client
+        from devzone.spatial.dask import get_client
 
         _, t, m = measure(lambda: get_client(state))
         kind = "processes" if processes else "threads"

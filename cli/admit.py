@@ -36,8 +36,8 @@ def admit(
     from data/policy/intensity.toml ([intensity.entry_rule], [intensity.min_far_2002]).
     Exit status 0 when every assessed standard passes, 1 when one fails."""
     from devzone.config import load_policy
+    from devzone.jobs.zones import _industries_path, load_zones
     from devzone.zones.admit import admission_check
-    from devzone.zones.jobs import _industries_path, load_zones
     from devzone.zones.registry import load_industries
 
     policy = load_policy(config)

@@ -42,7 +42,7 @@ def idle(
     every parcel, idle fees, recovery candidates, government causes, supervision
     categories and the exit list (破产/停产/僵尸企业, 标准地承诺未达标). Writes the result
     tables, the ledger 闲置土地台账_<date>.xlsx and the notices of each idle parcel."""
-    from devzone.landuse.idle_job import run_idle
+    from devzone.jobs.idle import run_idle
     from devzone.spatial import engine_context
 
     day = _parse_date(as_of)

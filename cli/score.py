@@ -71,7 +71,7 @@ def score(
     write the result tables plus an XLSX with the ranking list per zone and the grade
     changes since last year. All weights and thresholds come from data/policy/*.toml;
     --config points at a city's own."""
-    from devzone.landuse.score_job import run_score
+    from devzone.jobs.score import run_score
 
     if not 1990 <= year <= 2100:
         raise InputError(f"--year must be a calendar year like 2019, got {year}.", field="--year")

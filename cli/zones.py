@@ -52,7 +52,7 @@ def list_zones(
     """List the zones with their lead (首位) and main (主导) industries, and check the rule
     "exactly one lead, two or three main industries, names from the industry table"."""
     from devzone.config import load_policy
-    from devzone.zones.jobs import _industries_path, load_zones
+    from devzone.jobs.zones import _industries_path, load_zones
     from devzone.zones.registry import load_industries, validate_zones
 
     zpol = dict(load_policy(config).get("zones") or {})
@@ -120,7 +120,7 @@ def rank(
     产城融合型) and the places climbed since the previous year. Writes zone_evaluation and
     parcel_industry_fit, and an HTML report + XLSX into --out. Run `devzone score` and
     `devzone idle` first for the performance and idle figures."""
-    from devzone.zones.jobs import run_zone_rank
+    from devzone.jobs.zones import run_zone_rank
 
     check_year(year)
     eng = open_db(db)
@@ -147,9 +147,9 @@ def fit(
     """Industry fit (产业契合度): per zone the share of land, output and tax in its lead and
     main industries, and the parcels whose industry fits neither (candidates for
     relocation or entry refusal). Writes parcel_industry_fit."""
-    from devzone.xlsx import write_workbook
-    from devzone.zones.jobs import run_industry_fit
-    from devzone.zones.report import FIT_LABELS, plain
+    from devzone.jobs.zones import run_industry_fit
+    from devzone.reports.xlsx import write_workbook
+    from devzone.reports.zone_reports import FIT_LABELS, plain
 
     check_year(year)
     eng = open_db(db)

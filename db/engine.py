@@ -24,11 +24,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from devzone.errors import DatabaseError
+from devzone.settings import DB_VAR, DEFAULT_DB, database_url
 
 __all__ = ["DEFAULT_DB", "ENV_VAR", "is_geopackage", "make_engine", "redact", "resolve_url"]
 
-ENV_VAR = "DEVZONE_DB"
-DEFAULT_DB = "gpkg:///landbase.gpkg"
+ENV_VAR = DB_VAR
 
 SPATIALITE_HELP = (
     "The GeoPackage backend needs the SpatiaLite extension and a SQLite module that can "
@@ -44,7 +44,7 @@ def resolve_url(db: str | None = None) -> str:
     A bare path ending in ``.gpkg`` becomes a ``gpkg:///`` URL; ``postgresql://`` and
     ``postgres://`` URLs get the psycopg 3 driver.
     """
-    url = db or os.environ.get(ENV_VAR) or DEFAULT_DB
+    url = database_url(db)
     if url.lower().endswith(".gpkg") and "://" not in url:
         url = "gpkg:///" + url
     if url.startswith("postgres://"):

@@ -1,78 +1,135 @@
-"""Read tables into (Geo)DataFrames and write analysis results back, on both backends.
+"""The database edge: every job reads its inputs and writes its results here.
 
-Analyses are pure functions over DataFrames (``landuse/``, ``zones/``); this module
-is the edge where they meet the database.
+* :func:`read` — one table as a (Geo)DataFrame, or :class:`TableMissing` naming the
+  command that fills it;
+* :func:`parcels_with_contract` — the one join of 宗地 (``parcel``) and 供地结果
+  (``land_supply``) every analysis uses (:func:`join_contract` on frames);
+* :func:`write_frame` — replace a result table's rows on the bulk path (COPY on PostGIS,
+  GeoPackage binary on GeoPackage), refusing a frame whose columns are not the table's.
+
+The rules (``landuse/``, ``zones/``) never see an engine; the jobs (``jobs/``) call these.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Table, delete, insert, inspect, select
+import shapely
+from sqlalchemy import Boolean, Date, DateTime, Engine, Table, delete, inspect, select
 
 from devzone.db.admin import all_tables, register_attribute_tables
+from devzone.db.bulk import insert_rows
 from devzone.db.engine import gpkg_path
-from devzone.db.schema import SRID
+from devzone.errors import DatabaseError, DevzoneError
+from devzone.units import SRID
 
-__all__ = ["read_parcels", "read_table", "table_of", "to_records", "write_rows"]
+__all__ = [
+    "PROVENANCE",
+    "TableMissing",
+    "join_contract",
+    "parcels_with_contract",
+    "read",
+    "result_table",
+    "table_of",
+    "write_frame",
+]
+
+#: Provenance columns of loaded rows (not part of a row's content).
+PROVENANCE = ("src_file", "src_row", "batch_id", "loaded_at", "row_hash")
+
+#: What a planner runs to fill each table.
+_FILLED_BY: dict[str, str] = {
+    "district": "load the district boundaries (行政区划) with `devzone etl load`",
+    "dev_zone": "load the zone file (开发区, e.g. zones.geojson) with `devzone etl load`",
+    "land_supply": "load the land-supply results (供地结果) with `devzone etl load`",
+    "parcel": "load the parcels (宗地, e.g. parcels.shp) with `devzone etl load`",
+    "enterprise": "load the enterprise indicators (企业年度指标) with `devzone etl load`",
+    "enterprise_indicator": "load the enterprise indicators (企业年度指标) with `devzone etl load`",
+    "parcel_enterprise": "load the parcel–enterprise links (宗地企业对照) with `devzone etl load`, "
+    "or run `devzone etl link`",
+    "building": "load the buildings (建筑) with `devzone etl load`",
+    "project_progress": "load the project progress (项目进度) with `devzone etl load`",
+    "enterprise_evaluation": "run `devzone score --year YEAR`",
+    "parcel_performance": "run `devzone score --year YEAR`",
+    "parcel_intensity": "run `devzone score --year YEAR`",
+    "grade_change": "run `devzone score --year YEAR`",
+    "parcel_idle_status": "run `devzone idle --as-of DATE`",
+    "zone_idle_summary": "run `devzone idle --as-of DATE`",
+    "exit_candidate": "run `devzone idle --as-of DATE`",
+    "parcel_industry_fit": "run `devzone zones rank --year YEAR`",
+    "zone_evaluation": "run `devzone zones rank --year YEAR`",
+    "corridor": "run `devzone report corridor --year YEAR`",
+    "corridor_zone": "run `devzone report corridor --year YEAR`",
+    "corridor_contribution": "run `devzone report corridor --year YEAR`",
+}
+
+
+class TableMissing(DevzoneError, KeyError):  # noqa: N818 (the name the issue gives it)
+    """A table a command needs is absent or empty; the message says what fills it."""
+
+    def __init__(self, name: str, *, empty: bool) -> None:
+        self.table = name
+        state = "is empty" if empty else "does not exist yet"
+        hint = _FILLED_BY.get(name, "run `devzone db init` and load the data")
+        super().__init__(f"The table {name!r} {state}: {hint} first.")
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
 
 
 def table_of(name: str) -> Table:
     """The SQLAlchemy table called ``name`` (input or result table)."""
     try:
         return all_tables().tables[name]
-    except KeyError as exc:
-        raise KeyError(f"devzone has no table named {name!r}") from exc
+    except KeyError:
+        raise DatabaseError(f"devzone has no table named {name!r}") from None
 
 
-def read_table(
-    engine: Engine, name: str, *, columns: Sequence[str] | None = None
-) -> pd.DataFrame | gpd.GeoDataFrame:
-    """Read a whole table; spatial tables come back as a GeoDataFrame in EPSG:4490.
+def result_table(name: str) -> Table:
+    """A result table (declared in ``db/results_*.py``); others are refused."""
+    from devzone.db.results import RESULT_TABLES
 
-    Date columns come back as ``datetime64[ns]`` (NaT for missing), booleans as
-    nullable ``boolean``; the ``fid`` and provenance columns are kept.
-    """
-    table = table_of(name)
-    if name not in inspect(engine).get_table_names():
-        raise KeyError(f"table {name!r} does not exist yet: run `devzone db init`")
-    spatial = "geom" in table.c
-    wanted = list(columns) if columns is not None else [c.name for c in table.c]
-    if spatial and engine.dialect.name == "geopackage":
+    if name not in RESULT_TABLES:
+        raise DatabaseError(
+            f"{name!r} is not a result table (result tables: {', '.join(RESULT_TABLES)})"
+        )
+    return table_of(name)
+
+
+def _read_all(engine: Engine, table: Table, wanted: list[str]) -> pd.DataFrame:
+    name = table.name
+    if "geom" in table.c and "geom" in wanted and engine.dialect.name == "geopackage":
         import pyogrio
 
         attrs = [c for c in wanted if c not in ("geom", "fid")]
-        df = pyogrio.read_dataframe(
-            gpkg_path(str(engine.url)), layer=name, columns=attrs, fid_as_index=True
-        )
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Non-conformant content", RuntimeWarning)
+            df = pyogrio.read_dataframe(
+                gpkg_path(str(engine.url)), layer=name, columns=attrs, fid_as_index=True
+            )
         df.index.name = "fid"
         df = df.reset_index()
         if "fid" not in wanted:
             df = df.drop(columns="fid")
         if df.geometry.name != "geom":
             df = df.rename_geometry("geom")
-        df = df.set_crs(SRID, allow_override=True)
-    elif spatial:
+        return df.set_crs(SRID, allow_override=True)
+    if "geom" in table.c and "geom" in wanted:
         cols = ", ".join(f'"{c}"' for c in wanted if c != "geom")
         sql = f'SELECT {cols}{", " if cols else ""}ST_AsBinary(geom) AS geom FROM "{name}"'
         with engine.connect() as conn:
-            df = gpd.read_postgis(sql, conn, geom_col="geom", crs=SRID)
-    else:
-        stmt = select(*[table.c[c] for c in wanted if c != "geom"])
-        with engine.connect() as conn:
-            df = pd.read_sql(stmt, conn)
-    return _coerce_types(df, table)
+            return gpd.read_postgis(sql, conn, geom_col="geom", crs=SRID)
+    stmt = select(*[table.c[c] for c in wanted if c != "geom"])
+    with engine.connect() as conn:
+        return pd.read_sql(stmt, conn)
 
 
 def _coerce_types(df: pd.DataFrame, table: Table) -> pd.DataFrame:
-    from sqlalchemy import Boolean, Date, DateTime
-
     for col in table.c:
         if col.name not in df.columns:
             continue
@@ -85,101 +142,167 @@ def _coerce_types(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     return df
 
 
-def read_parcels(engine: Engine) -> gpd.GeoDataFrame:
-    """Parcels joined with their land-supply contract (宗地 + 供地结果).
+def read(
+    engine: Engine,
+    name: str,
+    *,
+    columns: Sequence[str] | None = None,
+    required: bool = True,
+) -> pd.DataFrame | gpd.GeoDataFrame | None:
+    """One table; spatial tables as a GeoDataFrame in EPSG:4490 with geometry ``geom``.
 
-    The parcel's own columns keep their names; the contract's columns that the
-    parcel lacks are added (``price_wan``, ``agreed_start_date``, ``far_min`` …).
-    ``land_supply.parcel_code`` links when the parcel carries no 电子监管号.
+    Parameters
+    ----------
+    engine
+        The database (GeoPackage or PostGIS).
+    name
+        Table name (``parcel``, ``enterprise_evaluation`` …).
+    columns
+        Columns to read (all by default; ``fid`` and provenance included).
+    required
+        ``True``: an absent or empty table raises :class:`TableMissing`. ``False``: it
+        gives ``None``.
+
+    Returns
+    -------
+    DataFrame, GeoDataFrame or None
+        Dates as ``datetime64`` (NaT when missing), booleans as nullable ``boolean``.
     """
-    parcels = read_table(engine, "parcel")
-    supply = read_table(engine, "land_supply")
-    prov = {"src_file", "src_row", "batch_id", "loaded_at", "row_hash", "fid"}
-    supply = supply.drop(columns=[c for c in supply.columns if c in prov])
-    extra = [c for c in supply.columns if c not in parcels.columns or c == "supervision_no"]
-    by_no = supply[extra].drop_duplicates("supervision_no")
-    out = parcels.merge(by_no, on="supervision_no", how="left", suffixes=("", "_supply"))
-    # Parcels without 电子监管号: link by the contract's 宗地代码.
-    missing = out["supervision_no"].isna()
-    if missing.any() and supply["parcel_code"].notna().any():
-        by_code = supply.dropna(subset=["parcel_code"]).drop_duplicates("parcel_code")
-        fill = out.loc[missing, ["parcel_code"]].merge(by_code, on="parcel_code", how="left")
-        fill.index = out.index[missing]
-        for c in extra:
-            if c in fill.columns:
-                out.loc[missing, c] = fill[c]
+    table = table_of(name)
+    if name not in inspect(engine).get_table_names():
+        if required:
+            raise TableMissing(name, empty=False)
+        return None
+    wanted = list(columns) if columns is not None else [c.name for c in table.c]
+    if unknown := [c for c in wanted if c not in table.c]:
+        raise DatabaseError(f"table {name!r} has no column(s) {unknown}")
+    df = _coerce_types(_read_all(engine, table, wanted), table)
+    if not len(df):
+        if required:
+            raise TableMissing(name, empty=True)
+        return None
+    return df
+
+
+def join_contract(
+    parcels: pd.DataFrame, supply: pd.DataFrame | None, *, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Parcels with the columns of their land-supply contract (宗地 + 供地结果).
+
+    A parcel's contract is the one with its 电子监管号 (``supervision_no``); a parcel
+    whose number matches no contract (or that has none) takes the contract naming its
+    宗地代码, and gets that contract's number. The parcel's own columns keep their
+    values; the contract adds the columns the parcel lacks (all, or ``columns``).
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"parcel_code": ["P1", "P2", "P3"],
+    ...                   "supervision_no": ["S1", None, "S9"]})
+    >>> s = pd.DataFrame({"supervision_no": ["S1", "S2"], "parcel_code": [None, "P2"],
+    ...                   "price_wan": [100.0, 200.0]})
+    >>> join_contract(p, s)[["supervision_no", "price_wan"]].to_dict("list")
+    {'supervision_no': ['S1', 'S2', 'S9'], 'price_wan': [100.0, 200.0, nan]}
+    """
+    out = parcels.copy()
+    if supply is None or not len(supply):
+        return out
+    sup = supply.drop(columns=[c for c in (*PROVENANCE, "fid", "geom") if c in supply.columns])
+    wanted = [c for c in (columns or sup.columns) if c in sup.columns and c not in out.columns]
+    by_no = sup.dropna(subset=["supervision_no"]).drop_duplicates("supervision_no")
+    by_no = by_no.set_index("supervision_no")
+    no = out["supervision_no"].astype(object) if "supervision_no" in out else None
+    if no is None:
+        no = pd.Series(None, index=out.index, dtype=object)
+    key = no.where(no.isin(by_no.index), None)
+    if "parcel_code" in sup.columns:
+        by_code = sup.dropna(subset=["parcel_code", "supervision_no"])
+        by_code = by_code.drop_duplicates("parcel_code").set_index("parcel_code")
+        fallback = out["parcel_code"].map(by_code["supervision_no"])
+        key = key.where(key.notna(), fallback)
+    out["supervision_no"] = no.where(no.notna(), key)
+    contract = by_no.reindex(key.to_numpy())[wanted]
+    for col in wanted:
+        out[col] = contract[col].to_numpy()
+    return out
+
+
+def parcels_with_contract(
+    engine: Engine, *, columns: Sequence[str] | None = None
+) -> gpd.GeoDataFrame:
+    """The ``parcel`` table joined with its contracts (:func:`join_contract`).
+
+    Raises
+    ------
+    TableMissing
+        No parcels are loaded.
+    """
+    parcels = read(engine, "parcel")
+    supply = read(engine, "land_supply", required=False)
+    out = join_contract(parcels, supply, columns=columns)
     return gpd.GeoDataFrame(out, geometry="geom", crs=SRID)
 
 
-def _py(value: Any) -> Any:
-    """A Python scalar SQLAlchemy can bind (NaN/NaT/NA → None, numpy → Python)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if isinstance(value, np.generic):
-        value = value.item()
-        if isinstance(value, float) and math.isnan(value):
-            return None
-    return value
+def _geometries(df: pd.DataFrame) -> np.ndarray:
+    """The ``geom`` column as shapely geometries in EPSG:4490 (None where missing)."""
+    if isinstance(df, gpd.GeoDataFrame) and df.geometry.name == "geom":
+        geo = df.geometry
+        if geo.crs is not None and geo.crs.to_epsg() != SRID:
+            geo = geo.to_crs(SRID)
+        return np.asarray(geo.values, dtype=object)
+    values = np.asarray(df["geom"].to_numpy(), dtype=object)
+    ok = np.array([v is None or isinstance(v, shapely.Geometry) for v in values])
+    if not ok.all():
+        bad = type(values[np.flatnonzero(~ok)[0]]).__name__
+        raise DatabaseError(f"geom must hold shapely geometries, not {bad}")
+    return values
 
 
-def to_records(df: pd.DataFrame, table: Table) -> list[dict[str, Any]]:
-    """Rows of ``df`` restricted to ``table``'s columns, as bindable dicts.
-
-    Date columns become ``datetime.date``; missing values become ``None``.
-    """
-    from sqlalchemy import Date
-
-    cols = [c for c in table.c if c.name in df.columns and c.name != "fid"]
-    data: dict[str, list[Any]] = {}
-    for col in cols:
-        series = df[col.name]
-        if isinstance(col.type, Date) and not isinstance(col.type, dt.datetime):
-            series = pd.to_datetime(series, errors="coerce")
-            data[col.name] = [None if pd.isna(v) else v.date() for v in series]
-        else:
-            data[col.name] = [_py(v) for v in series.astype(object)]
-    names = list(data)
-    return [dict(zip(names, vals, strict=True)) for vals in zip(*data.values(), strict=True)]
-
-
-def write_rows(
+def write_frame(
     engine: Engine,
     name: str,
     df: pd.DataFrame,
     *,
     replace_where: Mapping[str, Any] | None = None,
 ) -> int:
-    """Replace an analysis result's rows in one transaction.
+    """Replace a result table's rows with ``df``, in one transaction, on the bulk path.
 
     Parameters
     ----------
     name
-        Result table name (declared in ``landuse/tables.py`` or ``zones/tables.py``).
+        A result table (:data:`devzone.db.results.RESULT_TABLES`).
     df
-        Rows to write; columns not in the table are ignored.
+        Exactly the table's columns (``fid`` aside; ``geom`` as shapely geometries in a
+        GeoDataFrame or a plain column). A frame with other columns is refused.
     replace_where
         Rows matching these column values are deleted first (e.g. ``{"year": 2019}``);
-        ``None`` deletes every row (the result is recomputed whole).
+        ``None`` replaces the whole table.
 
     Returns
     -------
     int
-        Number of rows written.
+        Rows written.
     """
-    table = table_of(name)
+    table = result_table(name)
+    expected = {c.name for c in table.c} - {"fid"}
+    got = set(df.columns) - {"fid"}
+    if got != expected:
+        missing, extra = sorted(expected - got), sorted(got - expected)
+        raise DatabaseError(
+            f"result {name!r} does not match its table: missing columns {missing}, "
+            f"extra columns {extra}"
+        )
     all_tables().create_all(engine, tables=[table], checkfirst=True)
     if engine.dialect.name == "geopackage":
         register_attribute_tables(engine)
     stmt = delete(table)
     for col, value in (replace_where or {}).items():
         stmt = stmt.where(table.c[col] == value)
-    records = to_records(df, table)
+    geoms = _geometries(df) if "geom" in table.c else None
+    rows = pd.DataFrame(df.drop(columns=[c for c in ("fid", "geom") if c in df.columns]))
     with engine.begin() as conn:
         conn.execute(stmt)
-        if records:
-            conn.execute(insert(table), records)
-    return len(records)
+        return insert_rows(conn, table, rows, geoms)
+
+
+# TEMPORARY (restructure): the old names, until every caller uses read/write_frame.
+from devzone.db.legacy import read_parcels, read_table, to_records, write_rows  # noqa: E402, F401

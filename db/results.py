@@ -1,20 +1,22 @@
-"""Gather the analysis result tables declared next to the code that fills them.
+"""The analysis result tables, declared explicitly (not discovered).
 
-Each analysis package declares its result tables in modules named ``tables*.py``
-(``landuse/tables_performance.py``, ``landuse/tables_idle.py``, ``zones/tables.py`` …)
-on ``Base.metadata``; importing this module registers them all, so ``db init``
-creates the whole schema.
+Each ``results_*.py`` module declares the tables one family of analyses fills, on the
+same :data:`devzone.db.schema.Base` metadata as the input tables; this module imports
+them all so ``devzone db init`` creates the whole schema, and lists them in
+:data:`RESULT_TABLES` (the names the result writer accepts).
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+from devzone.db import results_idle, results_performance, results_zones
 
-__all__: list[str] = []
+__all__ = ["RESULT_MODULES", "RESULT_TABLES"]
 
-for _pkg in ("devzone.landuse", "devzone.zones"):
-    _mod = importlib.import_module(_pkg)
-    for _info in pkgutil.iter_modules(_mod.__path__):
-        if _info.name.startswith("tables"):
-            importlib.import_module(f"{_pkg}.{_info.name}")
+RESULT_MODULES = (results_performance, results_idle, results_zones)
+
+#: Every result table's name, in declaration order.
+RESULT_TABLES: tuple[str, ...] = tuple(
+    cls.__tablename__
+    for module in RESULT_MODULES
+    for cls in (getattr(module, name) for name in module.__all__)
+)

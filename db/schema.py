@@ -15,10 +15,10 @@ PostGIS. Conventions a QGIS or psql user can rely on:
 Two registry records describe a piece of industrial land and are kept apart, as the
 registries keep them: :class:`LandSupply` (供地结果, keyed by 电子监管号, no geometry)
 and :class:`Parcel` (宗地, keyed by 宗地代码, with geometry), linked by
-``supervision_no``. Analyses join them (:func:`devzone.db.io.read_parcels`).
+``supervision_no``. Analyses join them (:func:`devzone.db.io.parcels_with_contract`).
 
-Analysis result tables are declared next to the code that fills them
-(``landuse/tables.py``, ``zones/tables.py``) on the same :data:`Base` metadata.
+Analysis result tables are declared in ``db/results_*.py`` on the same :data:`Base`
+metadata and listed in :data:`devzone.db.results.RESULT_TABLES`.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from devzone.units import SRID
+
 __all__ = [
     "GPKG_DATETIME_FORMAT",
     "SRID",
@@ -56,7 +58,6 @@ __all__ = [
     "gpkg_datetime_text",
 ]
 
-SRID = 4490  # CGCS2000 geographic; areas are computed in a projected CRS (config).
 
 #: GeoPackage stores DATETIME as ISO-8601 text ``YYYY-MM-DDTHH:MM:SS.SSSZ`` (spec
 #: §1.1.1.1.1); SQLAlchemy's SQLite default (a space, microseconds) makes GDAL warn

@@ -31,14 +31,14 @@ import numpy as np
 import pandas as pd
 
 from devzone.codes import PARCEL_RE, SUPERVISION_RE, valid_credit_codes
-from devzone.db.schema import SRID
+from devzone.db.bulk import ewkb_hex
 from devzone.errors import InputError
 from devzone.etl.fields import KindSpec, match_headers
 from devzone.etl.geometry import GeometryResult, normalise_geometries
 from devzone.etl.parse import clean_text, parse_bool, parse_dates, parse_numbers
 from devzone.etl.read import RawTable
 
-__all__ = ["STATUS_MAP", "Cleaned", "clean", "ewkb_hex", "row_hashes"]
+__all__ = ["STATUS_MAP", "Cleaned", "clean", "row_hashes"]
 
 #: 经营状态 as registries write it → the schema's status values.
 STATUS_MAP: dict[str, str] = {
@@ -426,36 +426,6 @@ def _geometry_digest(geoms: np.ndarray | None) -> np.ndarray:
         h = pd.util.hash_array(np.asarray(wkb[has], dtype=object), categorize=False)
         out[has] = np.char.add("G", h.astype(str)).astype(object)
     return out
-
-
-#: Hex EWKB header of a one-part MULTIPOLYGON, SRID 4490, little endian: byte order 01,
-#: type 6 with the SRID flag (0x20000006), SRID 0x118A, one part.
-_MULTI_PREFIX = "01" + "06000020" + SRID.to_bytes(4, "little").hex().upper() + "01000000"
-
-
-def ewkb_hex(geoms: np.ndarray) -> pd.Series:
-    """Hex EWKB (MULTIPOLYGON, SRID 4490) of each geometry, as PostGIS reads it.
-
-    Polygons get the one-part MultiPolygon header prepended to their WKB (no shapely
-    MultiPolygon objects are built); ``<NA>`` where there is no geometry.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import shapely
-
-    geoms = np.asarray(geoms, dtype=object)
-    out = np.full(len(geoms), None, dtype=object)
-    tid = shapely.get_type_id(geoms)
-    poly, multi = tid == 3, tid == 6
-    if poly.any():
-        wkb = pa.array(shapely.to_wkb(geoms[poly], hex=True, byte_order=1), type=pa.string())
-        out[poly] = pc.binary_join_element_wise(_MULTI_PREFIX, wkb, "").to_numpy(
-            zero_copy_only=False
-        )
-    if multi.any():
-        g = shapely.set_srid(geoms[multi], SRID)
-        out[multi] = shapely.to_wkb(g, hex=True, include_srid=True, byte_order=1)
-    return pd.Series(out, dtype="string[pyarrow]")
 
 
 def row_hashes(frame: pd.DataFrame, geoms: np.ndarray | None = None) -> np.ndarray:

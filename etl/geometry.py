@@ -21,13 +21,12 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from devzone.crs import AREA_CRS, geometry_gcj02_to_wgs84, gk_zone_epsg
-from devzone.db.schema import SRID
 from devzone.errors import InputError
+from devzone.units import SRID
 
 __all__ = [
     "CHINA_EXTENT",
     "GeometryResult",
-    "as_multipolygons",
     "normalise_geometries",
     "resolve_crs",
 ]
@@ -139,17 +138,6 @@ def _polygonal(geoms: np.ndarray) -> np.ndarray:
         polys = [p for p in parts if shapely.get_type_id(p) in (3, 6)]
         flat = [q for p in polys for q in shapely.get_parts(p)]
         out[i] = shapely.multipolygons(flat) if flat else None
-    return out
-
-
-def as_multipolygons(geoms: np.ndarray) -> np.ndarray:
-    """Polygons wrapped as one-part MultiPolygons (others unchanged)."""
-    geoms = np.asarray(geoms, dtype=object)
-    poly = shapely.get_type_id(geoms) == 3
-    if not poly.any():
-        return geoms
-    out = geoms.copy()
-    out[poly] = shapely.multipolygons(geoms[poly, None])
     return out
 
 

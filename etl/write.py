@@ -17,13 +17,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import shapely
-from sqlalchemy import Boolean, Connection, Date, DateTime, Double, Integer, Table
+from sqlalchemy import Connection, Date, Integer, Table
 
+from devzone.db.bulk import (
+    _columns,
+    _insert_copy,
+    _insert_gpkg,
+    column_values,
+    ewkb_hex,
+    gpkg_blobs,
+)
 from devzone.db.io import table_of
-from devzone.db.schema import SRID
-from devzone.etl.clean import ewkb_hex
-from devzone.etl.geometry import as_multipolygons
 
 __all__ = [
     "Counts",
@@ -74,126 +78,10 @@ def existing_rows(
     return df
 
 
-def gpkg_blobs(geoms: np.ndarray, srid: int = SRID) -> np.ndarray:
-    """GeoPackage binary geometries (header with xy envelope + little-endian WKB).
-
-    Vectorised: envelopes and headers are built as one numpy block; ``None`` stays
-    ``None``.
-    """
-    geoms = as_multipolygons(np.asarray(geoms, dtype=object))
-    out = np.full(len(geoms), None, dtype=object)
-    has = ~shapely.is_missing(geoms)
-    if not has.any():
-        return out
-    g = geoms[has]
-    b = np.ascontiguousarray(shapely.bounds(g)[:, [0, 2, 1, 3]], dtype="<f8")  # x0 x1 y0 y1
-    head = np.empty((len(g), 8), dtype=np.uint8)
-    head[:, :4] = np.frombuffer(b"GP\x00\x03", dtype=np.uint8)  # v0, LE, xy envelope
-    head[:, 4:] = np.frombuffer(np.int32(srid).astype("<i4").tobytes(), dtype=np.uint8)
-    header = np.concatenate([head, b.view(np.uint8).reshape(len(g), 32)], axis=1)
-    prefixes = np.array([r.tobytes() for r in header], dtype=object)
-    wkb = shapely.to_wkb(g, byte_order=1, flavor="iso")
-    out[has] = prefixes + wkb
-    return out
-
-
-def _py_column(series: pd.Series, col_type: object, gpkg: bool) -> np.ndarray:
-    """One column as DB-API values (None for missing)."""
-    if isinstance(col_type, Date) and not isinstance(col_type, DateTime):
-        d = pd.to_datetime(series, errors="coerce")
-        text = d.dt.strftime("%Y-%m-%d")
-        if gpkg:
-            return text.astype(object).where(d.notna(), None).to_numpy(dtype=object)
-        return np.array([None if pd.isna(v) else v.date() for v in d], dtype=object)
-    if isinstance(col_type, DateTime):
-        d = pd.to_datetime(series, errors="coerce")
-        if gpkg:  # GeoPackage DATETIME text (see devzone.db.schema.UtcDateTime)
-            text = d.dt.strftime("%Y-%m-%dT%H:%M:%S.") + (d.dt.microsecond // 1000).map(
-                "{:03d}Z".format, na_action="ignore"
-            )
-            return text.astype(object).where(d.notna(), None).to_numpy(dtype=object)
-        return np.array([None if pd.isna(v) else v.to_pydatetime() for v in d], dtype=object)
-    if isinstance(col_type, Boolean):
-        b = series.astype("boolean")
-        vals = b.astype(object).where(b.notna(), None)
-        if gpkg:
-            vals = vals.map(lambda v: None if v is None else int(v))
-        return vals.to_numpy(dtype=object)
-    if isinstance(col_type, Integer):
-        i = pd.to_numeric(series, errors="coerce").astype("Int64")
-        return i.astype(object).where(i.notna(), None).to_numpy(dtype=object)
-    if isinstance(col_type, Double):
-        f = pd.to_numeric(series, errors="coerce").astype("float64")
-        return f.astype(object).where(f.notna(), None).to_numpy(dtype=object)
-    s = series.astype("string")
-    return s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
-
-
-def _columns(frame: pd.DataFrame, table: Table) -> list[str]:
-    return [c.name for c in table.c if c.name in frame.columns and c.name not in ("fid", "geom")]
-
-
-def _insert_gpkg(conn: Connection, table: Table, frame: pd.DataFrame, geoms: np.ndarray | None):
-    cols = _columns(frame, table)
-    values = [_py_column(frame[c], table.c[c].type, True) for c in cols]
-    names = [f'"{c}"' for c in cols]
-    if geoms is not None and "geom" in table.c:
-        values.append(gpkg_blobs(geoms))
-        names.append('"geom"')
-    sql = f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({", ".join("?" * len(names))})'
-    conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
-
-
-def _arrow_column(series: pd.Series, col_type: object):  # type: ignore[no-untyped-def]
-    """One column as an Arrow array of the database type (for COPY)."""
-    import pyarrow as pa
-
-    if isinstance(col_type, Date) and not isinstance(col_type, DateTime):
-        d = pd.to_datetime(series, errors="coerce").astype("datetime64[ms]")
-        return pa.array(d, type=pa.timestamp("ms")).cast(pa.date32())
-    if isinstance(col_type, DateTime):
-        d = pd.to_datetime(series, errors="coerce").astype("datetime64[us]")
-        return pa.array(d, type=pa.timestamp("us"))
-    if isinstance(col_type, Boolean):
-        return pa.array(series.astype("boolean"), type=pa.bool_())
-    if isinstance(col_type, Integer):
-        return pa.array(pd.to_numeric(series, errors="coerce").astype("Int64"), type=pa.int64())
-    if isinstance(col_type, Double):
-        f = pd.to_numeric(series, errors="coerce").astype("float64")
-        return pa.array(f, type=pa.float64(), from_pandas=True)
-    return pa.array(series.astype("string[pyarrow]"), type=pa.string())
-
-
-def _insert_copy(conn: Connection, table: Table, frame: pd.DataFrame, geoms: np.ndarray | None):
-    """``COPY … FROM STDIN (FORMAT csv)``; the CSV is written by Arrow's C++ writer."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    cols = _columns(frame, table)
-    arrays = [_arrow_column(frame[c], table.c[c].type) for c in cols]
-    names = list(cols)
-    if geoms is not None and "geom" in table.c:
-        hexes = frame["_ewkb"] if "_ewkb" in frame else ewkb_hex(geoms)
-        arrays.append(pa.array(hexes.astype("string[pyarrow]"), type=pa.string()))
-        names.append("geom")
-    data = pa.Table.from_arrays(arrays, names=names)
-    sql = ", ".join(f'"{c}"' for c in names)
-    raw = conn.connection.driver_connection
-    options = pacsv.WriteOptions(include_header=False)
-    with (
-        raw.cursor() as cur,
-        cur.copy(f"COPY \"{table.name}\" ({sql}) FROM STDIN WITH (FORMAT csv, NULL '')") as copy,
-    ):
-        for start in range(0, len(data), _COPY_CHUNK):
-            sink = pa.BufferOutputStream()
-            pacsv.write_csv(data.slice(start, _COPY_CHUNK), sink, write_options=options)
-            copy.write(sink.getvalue().to_pybytes())
-
-
 def _update(conn: Connection, table: Table, frame: pd.DataFrame, geoms: np.ndarray | None, fids):
     gpkg = _is_gpkg(conn)
     cols = _columns(frame, table)
-    values = [_py_column(frame[c], table.c[c].type, gpkg) for c in cols]
+    values = [column_values(frame[c], table.c[c].type, gpkg) for c in cols]
     sets = [f'"{c}" = {"?" if gpkg else "%s"}' for c in cols]
     if geoms is not None and "geom" in table.c:
         if gpkg:

@@ -1,7 +1,7 @@
 """Idle land (闲置土地) under the 2012 measures (国土资源部令第53号): status, dates, fees.
 
 Pure, vectorised functions over (Geo)DataFrames; the database and files are handled by
-:mod:`devzone.landuse.idle_job`. The rules and their numbers come from the ``[idle]``
+:mod:`devzone.jobs.idle`. The rules and their numbers come from the ``[idle]``
 table of ``data/policy/idle.toml`` (see ``../shared/POLICY.md`` §1).
 
 Decisions the code takes (tested in ``tests/test_idle.py``):

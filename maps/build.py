@@ -40,6 +40,7 @@ from devzone.errors import ConfigError
 from devzone.maps.data import MapData
 from devzone.maps.encode import encode_polygons, encode_varints
 from devzone.maps.offline import RawHTML, make_offline, remote_references
+from devzone.vocab import FIT_LABELS, GRADE_LABELS, IDLE_STATUS_LABELS
 
 __all__ = ["MapStyle", "build_map", "js_json", "render_html"]
 
@@ -229,9 +230,9 @@ class Runtime(MacroElement):
 
 
 def _parcel_attrs(p: pd.DataFrame, style: MapStyle) -> tuple[list[str], list[dict]]:
-    grade_labels = {k: v["label"] for k, v in style["grade"].items()}
-    idle_labels = {k: v["label"] for k, v in style["idle"].items()} | dict(style["idle_other"])
-    fit_text = _labelled(p["fit"], style["fit"])
+    grade_labels = GRADE_LABELS
+    idle_labels = IDLE_STATUS_LABELS
+    fit_text = _labelled(p["fit"], FIT_LABELS)
     ind = p["industry_name"].astype("string")
     fit_text = fit_text.where(ind.isna() | fit_text.isna(), fit_text + " (" + ind + ")")
     pool, (holder, firms) = _pooled_columns(
@@ -469,7 +470,7 @@ def build_map(
         m.add_child(parcel_store)
         grade_idx = {g: i for i, g in enumerate(GRADES)}
         gcls = p["grade"].map(grade_idx).fillna(grade_idx["none"]).astype(int).to_numpy()
-        gclasses = [{"fill": style["grade"][g]["color"], "stroke": "#555555"} for g in GRADES]
+        gclasses = [{"fill": style["grade_colors"][g], "stroke": "#555555"} for g in GRADES]
         name = f"宗地亩均效益等级 ({year}年)"
         PolygonLayer(
             parcel_store,
@@ -486,9 +487,9 @@ def build_map(
                 "title": name,
                 "items": [
                     {
-                        "fill": style["grade"][g]["color"],
+                        "fill": style["grade_colors"][g],
                         "stroke": "#555555",
-                        "label": f"{style['grade'][g]['label']} ({counts[i]} 宗)",
+                        "label": f"{GRADE_LABELS[g]} ({counts[i]} 宗)",
                     }
                     for i, g in enumerate(GRADES)
                 ],
@@ -503,7 +504,7 @@ def build_map(
             sel = np.flatnonzero(status.isin(IDLE_DRAWN).to_numpy())
             icls = status.iloc[sel].map(idx).astype(int).to_numpy()
             iclasses = [
-                {"fill": style["idle"][s]["color"], "stroke": "#000000"} for s in IDLE_DRAWN
+                {"fill": style["idle_colors"][s], "stroke": "#000000"} for s in IDLE_DRAWN
             ]
             iname = f"闲置土地 (截至 {as_of})"
             PolygonLayer(
@@ -524,9 +525,9 @@ def build_map(
                 extra = f", 闲置费 {f:,.2f} 万元" if f > 0 else ""
                 items.append(
                     {
-                        "fill": style["idle"][s]["color"],
+                        "fill": style["idle_colors"][s],
                         "stroke": "#000000",
-                        "label": f"{style['idle'][s]['label']} ({icount[i]} 宗{extra})",
+                        "label": f"{IDLE_STATUS_LABELS[s]} ({icount[i]} 宗{extra})",
                     }
                 )
             sections.append({"title": iname, "items": items})
@@ -535,7 +536,7 @@ def build_map(
             headline["闲置费 idle fees (万元)"] = round(float(fee.sum()), 2)
         if data.has_fit:
             sel = np.flatnonzero((p["fit"].astype(object) == "misfit").to_numpy())
-            color = style["fit"]["misfit_color"]
+            color = style["misfit_color"]
             PolygonLayer(
                 parcel_store,
                 "产业不符宗地",
@@ -551,7 +552,7 @@ def build_map(
                     "items": [
                         {
                             "stroke": color,
-                            "label": f"{style['fit']['misfit']} ({len(sel)} 宗)",
+                            "label": f"{FIT_LABELS['misfit']} ({len(sel)} 宗)",
                         }
                     ],
                 }

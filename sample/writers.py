@@ -5,7 +5,7 @@ vector writers take an iterable of chunks so a million-parcel sample is written 
 constant memory:
 
 * CSV: fixed encoding (a ``utf-8-sig`` BOM written once) and ``\\n`` line endings;
-* XLSX: :func:`devzone.xlsx.write_workbook`, then ``docProps/core.xml`` gets a fixed
+* XLSX: :func:`devzone.reports.xlsx.write_workbook`, then ``docProps/core.xml`` gets a fixed
   creation/modification time (xlsxwriter stamps "now" there) and the ZIP is rewritten
   with fixed entry times;
 * Shapefile and GeoPackage: streamed through Arrow (:func:`pyogrio.write_arrow`: one
@@ -30,7 +30,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from devzone.xlsx import write_workbook
+from devzone.reports.xlsx import write_workbook
 
 __all__ = ["FIXED_DATE", "write_csv", "write_gpkg", "write_shapefile", "write_xlsx"]
 
@@ -68,7 +68,7 @@ def _fix_xlsx(path: Path) -> None:
 def write_xlsx(
     path: Path, sheets: Mapping[str, pd.DataFrame], notes: Mapping[str, str] | None = None
 ) -> Path:
-    """:func:`devzone.xlsx.write_workbook` made reproducible (fixed dates)."""
+    """:func:`devzone.reports.xlsx.write_workbook` made reproducible (fixed dates)."""
     write_workbook(path, sheets, notes=notes)
     _fix_xlsx(path)
     return path

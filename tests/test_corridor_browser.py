@@ -26,8 +26,8 @@ from test_corridor_report import load_two_zone_city
 
 from devzone.db.admin import init_db
 from devzone.db.engine import make_engine
-from devzone.zones.charts import ChartFont, bar_chart
-from devzone.zones.jobs import run_corridor_report
+from devzone.jobs.zones import run_corridor_report
+from devzone.reports.charts import ChartFont, bar_chart
 
 pytestmark = pytest.mark.browser
 

@@ -18,7 +18,7 @@ from test_corridor_contribution import indicators
 from devzone.config import data_path
 from devzone.db.io import read_table, write_rows
 from devzone.errors import ConfigError
-from devzone.zones.jobs import run_corridor_report
+from devzone.jobs.zones import run_corridor_report
 
 
 def _ewkt(geom) -> str:

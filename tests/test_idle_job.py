@@ -17,7 +17,7 @@ from shapely.geometry import MultiPolygon, box
 from sqlalchemy import text
 
 from devzone.db.io import read_table, write_rows
-from devzone.landuse.idle_job import run_idle
+from devzone.jobs.idle import run_idle
 
 AS_OF = dt.date(2019, 12, 31)
 DEVZONE = str(Path(sys.executable).with_name("devzone"))

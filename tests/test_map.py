@@ -249,7 +249,7 @@ def test_parcels_without_registered_area_are_measured(tmp_path: Path) -> None:
 def test_missing_results_leave_layers_out_with_a_note(tmp_path: Path) -> None:
     from devzone.db.admin import init_db
     from devzone.db.engine import make_engine
-    from devzone.maps.job import run_map
+    from devzone.jobs.maps import run_map
 
     eng = make_engine(f"gpkg:///{tmp_path / 'empty.gpkg'}", create=True)
     init_db(eng)
@@ -275,7 +275,7 @@ def test_missing_results_leave_layers_out_with_a_note(tmp_path: Path) -> None:
 
 
 def test_html_is_offline_and_escapes_data(engine: Engine, tmp_path: Path) -> None:
-    from devzone.maps.job import run_map
+    from devzone.jobs.maps import run_map
     from devzone.maps.offline import remote_references
 
     build_small_db(engine)
@@ -299,7 +299,7 @@ def test_html_is_offline_and_escapes_data(engine: Engine, tmp_path: Path) -> Non
 
 def test_unknown_basemap_is_a_config_error(engine: Engine, tmp_path: Path) -> None:
     from devzone.errors import ConfigError
-    from devzone.maps.job import run_map
+    from devzone.jobs.maps import run_map
 
     with pytest.raises(ConfigError, match="Unknown basemap 'bing'"):
         run_map(engine, year=YEAR, as_of=AS_OF, out_html=tmp_path / "m.html", basemap="bing")
@@ -307,7 +307,7 @@ def test_unknown_basemap_is_a_config_error(engine: Engine, tmp_path: Path) -> No
 
 def test_unwritable_out_is_an_input_error(engine: Engine, tmp_path: Path) -> None:
     from devzone.errors import InputError
-    from devzone.maps.job import run_map
+    from devzone.jobs.maps import run_map
 
     build_small_db(engine)
     blocker = tmp_path / "a_file"

@@ -27,7 +27,7 @@ def maps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The small database's map, once per basemap."""
     from devzone.db.admin import init_db
     from devzone.db.engine import make_engine
-    from devzone.maps.job import run_map
+    from devzone.jobs.maps import run_map
 
     folder = tmp_path_factory.mktemp("maps")
     eng = make_engine(f"gpkg:///{folder / 'small.gpkg'}", create=True)

@@ -14,7 +14,7 @@ from shapely.geometry import MultiPolygon, box
 
 from devzone.config import data_path
 from devzone.db.io import read_table, write_rows
-from devzone.landuse.score_job import run_score
+from devzone.jobs.score import run_score
 
 DEVZONE = str(Path(sys.executable).with_name("devzone"))
 MU = 10000.0 / 15.0  # m² per 亩

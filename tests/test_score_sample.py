@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def scored_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The sample loaded through the ETL into a GeoPackage, then scored by the CLI."""
-    import pyogrio  # noqa: F401  (GDAL before spatialite, see devzone.landuse.score_job)
+    import pyogrio  # noqa: F401  (GDAL before spatialite, see devzone.jobs.score)
 
     from devzone.cli.demo import sample_paths
     from devzone.db.admin import init_db

@@ -7,7 +7,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from devzone.xlsx import write_workbook
+from devzone.reports.xlsx import write_workbook
 
 
 def test_workbook_is_readable_by_a_planner(tmp_path) -> None:

@@ -25,7 +25,7 @@ import pytest
 from shapely.geometry import MultiPolygon, box
 
 from devzone.db.io import read_table, write_rows
-from devzone.zones.jobs import run_zone_rank
+from devzone.jobs.zones import run_zone_rank
 
 
 def _mp(x0: float, y0: float, dx: float, dy: float) -> str:
@@ -302,7 +302,7 @@ def test_zone_floor_area_counts_tall_storeys_double() -> None:
 
 def test_rank_report_says_when_charts_are_missing(engine, tmp_path, monkeypatch) -> None:
     """No CJK font on the machine: the report says why it has no chart (not silently)."""
-    import devzone.zones.report as report
+    import devzone.reports.zone_reports as report
 
     monkeypatch.setattr(report, "cjk_font", lambda: None)
     load_tiny_zone(engine)

@@ -28,9 +28,9 @@ SAMPLE = data_path("sample")
 def sample_db(tmp_path_factory: pytest.TempPathFactory):
     from devzone.cli.demo import sample_paths
     from devzone.etl.load import load_paths
-    from devzone.landuse.idle_job import run_idle
-    from devzone.landuse.score_job import run_score
-    from devzone.zones.jobs import run_corridor_report, run_zone_rank
+    from devzone.jobs.idle import run_idle
+    from devzone.jobs.score import run_score
+    from devzone.jobs.zones import run_corridor_report, run_zone_rank
 
     tmp = tmp_path_factory.mktemp("sample")
     engine = make_engine(str(tmp / "landbase.gpkg"), create=True)

@@ -11,9 +11,9 @@ Modules, one job each:
 * :mod:`~devzone.zones.evaluate` — the year's evaluation (this year and last);
 * :mod:`~devzone.zones.corridor` — corridor geometry and member zones;
 * :mod:`~devzone.zones.contribution` — growth, contribution rate and pull;
-* :mod:`~devzone.zones.charts`, :mod:`~devzone.zones.report` — CJK charts, HTML, XLSX;
-* :mod:`~devzone.zones.jobs` — database in, result tables and reports out;
-* :mod:`~devzone.zones.tables` — the result tables.
+* :mod:`~devzone.reports.charts`, :mod:`~devzone.reports.zone_reports` — CJK charts, HTML, XLSX;
+* :mod:`~devzone.jobs.zones` — database in, result tables and reports out;
+* :mod:`~devzone.db.results_zones` — the result tables.
 
 Decisions where the issue is silent (each documented in its module):
 

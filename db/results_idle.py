@@ -1,6 +1,6 @@
 """Result tables of the idle-land and exit analyses (闲置土地, 项目退出机制).
 
-Filled by :func:`devzone.landuse.idle_job.run_idle`; one set of rows per as-of date
+Filled by :func:`devzone.jobs.idle.run_idle`; one set of rows per as-of date
 (rerunning a date replaces its rows).
 """
 

@@ -1,6 +1,6 @@
 """Result tables of the 亩均效益 evaluation and the intensity check (``devzone score``).
 
-Filled by :mod:`devzone.landuse.score_job`; QGIS users join ``parcel_performance`` and
+Filled by :mod:`devzone.jobs.score`; QGIS users join ``parcel_performance`` and
 ``parcel_intensity`` to the ``parcel`` layer on ``parcel_code``.
 """
 

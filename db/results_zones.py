@@ -1,6 +1,6 @@
 """Result tables of the zone analyses (开发区分类评价, 产业契合度, 合六经济走廊).
 
-Filled by :mod:`devzone.zones.jobs`. ``zone_evaluation`` and ``corridor_contribution``
+Filled by :mod:`devzone.jobs.zones`. ``zone_evaluation`` and ``corridor_contribution``
 hold one set of rows per year (rerunning a year replaces its rows);
 ``parcel_industry_fit``, ``corridor`` and ``corridor_zone`` are recomputed whole.
 """

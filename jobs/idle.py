@@ -27,9 +27,9 @@ from devzone.config import load_policy
 from devzone.errors import ConfigError, DatabaseError
 from devzone.landuse.exit import exit_candidates
 from devzone.landuse.idle import IDLE_STATUSES, attach_progress, idle_status, supply_units
-from devzone.landuse.notices import render_notices
 from devzone.landuse.supervision import zone_summary
-from devzone.xlsx import write_workbook
+from devzone.reports.notices import render_notices
+from devzone.reports.xlsx import write_workbook
 
 __all__ = ["LABELS", "run_idle", "write_ledger"]
 

@@ -2,8 +2,8 @@
 
 HTML comes from Jinja2 templates in ``zones/templates/`` with autoescaping on, so text
 from the data (zone and enterprise names) is escaped. Charts are PNG drawn with a CJK
-font (:mod:`devzone.zones.charts`), embedded as data URIs: one self-contained file a
-planner can mail upward. Spreadsheets go through :func:`devzone.xlsx.write_workbook`.
+font (:mod:`devzone.reports.charts`), embedded as data URIs: one self-contained file a
+planner can mail upward. Spreadsheets go through :func:`devzone.reports.xlsx.write_workbook`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from devzone.zones.charts import bar_chart, cjk_font, data_uri
+from devzone.reports.charts import bar_chart, cjk_font, data_uri
 from devzone.zones.indicators import INDICATORS
 
 __all__ = ["PERCENT_KEYS", "plain", "render", "write_corridor_report", "write_zone_rank_report"]
@@ -156,7 +156,7 @@ def render(template: str, **context: Any) -> str:
 
 
 def plain(df: pd.DataFrame) -> pd.DataFrame:
-    """A frame :func:`devzone.xlsx.write_workbook` can write: no geometry, booleans as
+    """A frame :func:`devzone.reports.xlsx.write_workbook` can write: no geometry, booleans as
     是/否, and missing cells as empty text (numbers stay numbers).
 
     With pandas 3 ``astype(str)`` keeps missing values as NaN, which the workbook's
@@ -296,7 +296,7 @@ def write_corridor_report(
     )
     html_path = out_dir / f"走廊贡献_{year}.html"
     html_path.write_text(html, encoding="utf-8")
-    from devzone.xlsx import write_workbook
+    from devzone.reports.xlsx import write_workbook
 
     summary = pd.DataFrame({"结论": list(verdict)})
     member_labels = {
@@ -371,7 +371,7 @@ def write_zone_rank_report(
     )
     html_path = out_dir / f"开发区排名_{year}.html"
     html_path.write_text(html, encoding="utf-8")
-    from devzone.xlsx import write_workbook
+    from devzone.reports.xlsx import write_workbook
 
     cols = [c for c in ZONE_LABELS if c in current.columns]
     sheets: dict[str, pd.DataFrame] = {"排名与指标": plain(current[cols])}

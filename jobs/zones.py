@@ -24,13 +24,13 @@ from devzone.config import load_policy
 from devzone.db.engine import redact
 from devzone.db.io import read_table, write_rows
 from devzone.errors import InputError
+from devzone.reports.zone_reports import write_corridor_report, write_zone_rank_report
 from devzone.zones.alloc import firm_parcel_shares, parcel_area_m2
 from devzone.zones.contribution import corridor_contribution, deflator_for, firm_value_added
 from devzone.zones.corridor import corridor_geometry, corridor_members, inside_corridor
 from devzone.zones.evaluate import ZoneInputs, evaluate_zones
 from devzone.zones.fit import parcel_industry_fit, zone_fit_shares
 from devzone.zones.registry import load_industries, validate_zones
-from devzone.zones.report import write_corridor_report, write_zone_rank_report
 
 __all__ = ["load_zones", "run_corridor_report", "run_industry_fit", "run_zone_rank"]
 

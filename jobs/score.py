@@ -486,7 +486,7 @@ def _for_people(df: pd.DataFrame) -> pd.DataFrame:
         if isinstance(out[col].dtype, pd.BooleanDtype) or out[col].dtype == bool:
             out[col] = out[col].astype(object).map({True: "是", False: "否"})
     # Missing values as empty cells (numbers stay numbers): pandas 3 keeps NaN through
-    # astype(str), which devzone.xlsx's column-width helper cannot measure.
+    # astype(str), which devzone.reports.xlsx's column-width helper cannot measure.
     return out.astype(object).where(out.notna(), "")
 
 
@@ -500,7 +500,7 @@ def write_xlsx(
     differences: pd.DataFrame | None = None,
 ) -> Path:
     """Write the planners' workbook (企业评价, 宗地效益, 宗地集约, 企业排行榜, 等级变化, 说明)."""
-    from devzone.xlsx import write_workbook
+    from devzone.reports.xlsx import write_workbook
 
     ev = results["enterprise_evaluation"]
     ev_cols = [

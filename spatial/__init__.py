@@ -15,7 +15,7 @@ They run on one of three engines, chosen with :func:`engine_context` (the CLI's
 ``dask``
     dask-geopandas on a dask.distributed cluster; both sides are spatially
     partitioned by Hilbert distance and only overlapping partition pairs are
-    joined (see :mod:`devzone.dask_engine`).
+    joined (see :mod:`devzone.spatial.dask`).
 ``postgis``
     the join runs in PostgreSQL/PostGIS: the frames are copied into temporary
     tables (``COPY``), GiST-indexed and joined with ``ST_Intersects``/``ST_Area``.
@@ -165,7 +165,7 @@ def engine_context(
     finally:
         _STATE.reset(token)
         if state.client is not None:
-            from devzone.dask_engine import close_client
+            from devzone.spatial.dask import close_client
 
             close_client(state)
 
@@ -331,7 +331,7 @@ def footprint_share(
     _require(buildings, "buildings")
     state = _resolve(engine)
     if state.name == "dask":
-        from devzone.dask_engine import dask_footprint_share
+        from devzone.spatial.dask import dask_footprint_share
 
         share = dask_footprint_share(parcels, buildings, state=state, area_crs=area_crs)
     elif state.name == "postgis":
@@ -378,7 +378,7 @@ def assign_by_location(
     state = _resolve(engine)
     crs = polygons.crs if polygons.crs is not None else f"EPSG:{SRID}"
     if state.name == "dask":
-        from devzone.dask_engine import dask_containing_position
+        from devzone.spatial.dask import dask_containing_position
 
         pos = dask_containing_position(features, polygons, crs=crs, state=state)
     elif state.name == "postgis":

@@ -1,0 +1,1 @@
+"""Files for people: workbooks, notices, HTML reports, charts and their templates."""

@@ -1,0 +1,157 @@
+"""One vocabulary: the codes stored in result tables and their Chinese labels.
+
+The rules write the codes (``parcel_idle_status.status = 'idle_fee'``); ledgers, reports
+and the map legend show the labels. Each code and each label is defined here once, so a
+workbook, a notice and the map say the same thing (the wording follows Order 53:
+动工开发, 闲置, 无偿收回).
+
+Examples
+--------
+>>> IDLE_STATUS_LABELS["overdue"]
+'逾期未动工 (未满一年)'
+>>> set(FEE_STATUSES) <= set(IDLE_STATUSES)
+True
+>>> label(["idle_fee", "unknown-code"], IDLE_STATUS_LABELS)
+['闲置满一年 (征收闲置费)', 'unknown-code']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+__all__ = [
+    "CHANGE_LABELS",
+    "EXIT_REASON_LABELS",
+    "FEE_STATUSES",
+    "FIT_LABELS",
+    "GRADES",
+    "GRADE_LABELS",
+    "GROUP_LABELS",
+    "IDLE_STATUSES",
+    "IDLE_STATUS_LABELS",
+    "INVEST_SOURCE_LABELS",
+    "MEASURE_LABELS",
+    "PERFORMANCE_NOTE_LABELS",
+    "START_EVIDENCE_LABELS",
+    "STATUSES",
+    "SUPERVISION_CATEGORIES",
+    "UNUSED_STATUSES",
+    "YES_NO",
+    "label",
+]
+
+# --- 闲置土地 (Order 53) -------------------------------------------------------------
+
+#: Every value of ``parcel_idle_status.status`` with its planner-facing label.
+IDLE_STATUS_LABELS: dict[str, str] = {
+    "not_supplied": "未供地",
+    "not_due": "未到约定动工期",
+    "overdue": "逾期未动工 (未满一年)",
+    "idle_fee": "闲置满一年 (征收闲置费)",
+    "idle_recover": "闲置满两年 (可无偿收回)",
+    "idle_stalled": "已动工但中止开发满一年 (征收闲置费)",
+    "government_cause": "政府原因闲置",
+    "under_construction": "在建",
+    "completed": "已竣工",
+    "completed_late": "逾期竣工",
+    "no_start_date": "无约定动工时间",
+}
+
+#: The status codes, in the order of the procedure.
+STATUSES: tuple[str, ...] = tuple(IDLE_STATUS_LABELS)
+
+#: Idle land under Art. 2 with the holder at fault.
+IDLE_STATUSES: tuple[str, ...] = ("idle_fee", "idle_recover", "idle_stalled")
+
+#: Statuses that owe the idle fee (土地闲置费, Art. 14 (一)).
+FEE_STATUSES: tuple[str, ...] = ("idle_fee", "idle_stalled")
+
+#: Supplied but not used (供而未用): past the agreed start without starting, or stalled.
+UNUSED_STATUSES: tuple[str, ...] = ("overdue", "government_cause", *IDLE_STATUSES)
+
+#: Supervision categories of the land-market monitoring system (stored as Chinese).
+SUPERVISION_CATEGORIES: tuple[str, ...] = ("批而未供", "供而未用", "用而未尽", "低效用地")
+
+#: ``parcel_idle_status.start_evidence``.
+START_EVIDENCE_LABELS: dict[str, str] = {
+    "actual_start_date": "实际开工时间",
+    "buildings": "建筑基底",
+    "none": "无",
+}
+
+#: ``parcel_idle_status.next_measure`` and the measure a document orders.
+MEASURE_LABELS: dict[str, str] = {
+    "idle_fee": "征缴土地闲置费 (第十四条第一项)",
+    "idle_stalled": "征缴土地闲置费 (第十四条第一项)",
+    "idle_recover": "无偿收回国有建设用地使用权 (第十四条第二项)",
+}
+
+# --- exit mechanism ------------------------------------------------------------------
+
+#: ``exit_candidate.reason``.
+EXIT_REASON_LABELS: dict[str, str] = {
+    "bankrupt": "破产",
+    "suspended": "停产",
+    "zombie": "僵尸企业",
+    "commitment_missed": "标准地承诺未达标",
+}
+
+# --- 亩均效益 ------------------------------------------------------------------------
+
+#: Grades of the evaluation, best first, then T (evaluated, not graded) and none.
+GRADES: tuple[str, ...] = ("A", "B", "C", "D", "T")
+
+#: ``parcel_performance.grade`` / ``enterprise_evaluation.grade`` labels.
+GRADE_LABELS: dict[str, str] = {
+    "A": "A 类",
+    "B": "B 类",
+    "C": "C 类",
+    "D": "D 类",
+    "T": "T 类 (不评级)",
+    "none": "无评价",
+}
+
+#: ``enterprise_evaluation.group_name``.
+GROUP_LABELS: dict[str, str] = {"above": "规上", "below": "规下"}
+
+#: ``grade_change.change``.
+CHANGE_LABELS: dict[str, str] = {
+    "up": "升档",
+    "down": "降档",
+    "same": "不变",
+    "new": "新参评",
+    "other": "其他",
+}
+
+#: ``parcel_performance.performance_note``.
+PERFORMANCE_NOTE_LABELS: dict[str, str] = {
+    "no_enterprise": "无用地企业",
+    "no_indicators": "企业无当年指标",
+}
+
+#: ``parcel_intensity.invest_source``.
+INVEST_SOURCE_LABELS: dict[str, str] = {"progress": "项目进度", "commitment": "合同承诺"}
+
+# --- zones ---------------------------------------------------------------------------
+
+#: ``parcel_industry_fit.fit``.
+FIT_LABELS: dict[str, str] = {
+    "lead": "首位产业",
+    "main": "主导产业",
+    "misfit": "不符合主导产业",
+    "unknown": "未知",
+}
+
+#: Booleans shown to people.
+YES_NO: dict[bool, str] = {True: "是", False: "否"}
+
+
+def label(codes: Iterable[object], labels: Mapping[object, str]) -> list[object]:
+    """The label of each code; a code without a label is shown as it is.
+
+    Examples
+    --------
+    >>> label(["above", None], GROUP_LABELS)
+    ['规上', None]
+    """
+    return [labels.get(c, c) if c is not None else None for c in codes]  # type: ignore[call-overload]
