@@ -13,6 +13,7 @@ The rules (``landuse/``, ``zones/``) never see an engine; the jobs (``jobs/``) c
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -35,6 +36,7 @@ __all__ = [
     "parcels_with_contract",
     "read",
     "result_table",
+    "synthetic_data",
     "table_of",
     "write_frame",
 ]
@@ -99,6 +101,30 @@ def result_table(name: str) -> Table:
             f"{name!r} is not a result table (result tables: {', '.join(RESULT_TABLES)})"
         )
     return table_of(name)
+
+
+#: Words of a file's 数据说明 (data note) that mark synthetic data.
+SYNTHETIC_MARKS = ("合成数据", "synthetic")
+
+
+def synthetic_data(engine: Engine) -> bool:
+    """True when the loaded data is synthetic — the one rule every output uses.
+
+    Synthetic when a load recorded a 数据说明 saying so (``load_batch.data_note``, taken
+    from the files' own 数据说明 column by the ETL), or loaded a file of the bundled
+    sample (``data/sample/``).
+    """
+    from devzone.paths import SAMPLE_DIR
+
+    batches = read(engine, "load_batch", columns=["files", "data_note"], required=False)
+    if batches is None:
+        return False
+    notes = batches["data_note"].dropna().astype(str)
+    if any(notes.str.contains(mark, case=False, regex=False).any() for mark in SYNTHETIC_MARKS):
+        return True
+    sample = str(SAMPLE_DIR.resolve())
+    files = batches["files"].dropna().astype(str).str.split("\n").explode().dropna()
+    return bool(files.map(lambda f: str(Path(f).resolve().parent) == sample).any())
 
 
 def _read_all(engine: Engine, table: Table, wanted: list[str]) -> pd.DataFrame:

@@ -118,6 +118,9 @@ class LoadBatch(Base):
     unchanged: Mapped[int | None] = mapped_column(Integer, comment="未变")
     rejected: Mapped[int | None] = mapped_column(Integer, comment="拒收")
     tool_version: Mapped[str | None] = mapped_column(Text, comment="devzone 版本")
+    data_note: Mapped[str | None] = mapped_column(
+        Text, comment="数据说明 (源文件所注, 如 合成数据)"
+    )
 
 
 class _Provenance:
