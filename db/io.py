@@ -13,8 +13,8 @@ The rules (``landuse/``, ``zones/``) never see an engine; the jobs (``jobs/``) c
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
