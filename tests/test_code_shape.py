@@ -35,14 +35,21 @@ def code_lines(source: str, node: ast.AST) -> int:
     """Lines of ``node`` holding code (not its docstring, comments or blank lines)."""
     body = getattr(node, "body", [])
     doc_lines: set[int] = set()
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-        if isinstance(body[0].value.value, str):
-            doc_lines = set(range(body[0].lineno, body[0].end_lineno + 1))
+    first = body[0] if body else None
+    is_doc = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+    if is_doc and isinstance(first.value.value, str):
+        doc_lines = set(range(first.lineno, (first.end_lineno or first.lineno) + 1))
     lines: set[int] = set()
     segment = "\n".join(source.splitlines()[node.lineno - 1 : node.end_lineno])
     for tok in tokenize.generate_tokens(io.StringIO(segment).readline):
-        if tok.type in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
-                        tokenize.DEDENT, tokenize.ENDMARKER):
+        if tok.type in (
+            tokenize.COMMENT,
+            tokenize.NL,
+            tokenize.NEWLINE,
+            tokenize.INDENT,
+            tokenize.DEDENT,
+            tokenize.ENDMARKER,
+        ):
             continue
         for line in range(tok.start[0], tok.end[0] + 1):
             lines.add(line + node.lineno - 1)
