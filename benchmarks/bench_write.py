@@ -129,7 +129,8 @@ def bench(n: int, workdir: Path) -> list[dict[str, Any]]:
                 )
             )
             print(
-                f"{name} on {backend}: {written:,} rows in {seconds:.2f} s (row-by-row {base_s:.2f} s)"
+                f"{name} on {backend}: {written:,} rows in {seconds:.2f} s "
+                f"(row-by-row {base_s:.2f} s)"
             )
         engine.dispose()
     return rows
