@@ -57,3 +57,44 @@ def test_text_from_data_is_never_a_formula(tmp_path) -> None:
     assert ws["A2"].value == "=1+2"
     assert ws["A2"].data_type == "s"
     assert ws["A3"].data_type == "s"
+
+
+HOSTILE = [
+    '=HYPERLINK("http://x","y")',
+    "=cmd|' /C calc'!A0",
+    "@SUM(1)",
+    "+SUM(1)",
+    "-1+2",
+    "\tTAB",
+    "\rCR",
+    "安全文本",
+]
+
+
+def test_text_a_spreadsheet_would_evaluate_is_quoted(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import openpyxl
+
+    from devzone.reports.xlsx import write_workbook
+
+    path = write_workbook(tmp_path / "h.xlsx", {"s": pd.DataFrame({"name": HOSTILE})})
+    ws = openpyxl.load_workbook(path)["s"]
+    cells = [ws.cell(row=r, column=1) for r in range(2, len(HOSTILE) + 2)]
+    # kept as text, never a formula (XLSX stores a carriage return as _x000D_)
+    assert [str(c.value).replace("_x000D_", "\r") for c in cells] == HOSTILE
+    assert all(c.data_type == "s" for c in cells)
+    assert [c.quotePrefix for c in cells] == [True] * 7 + [False]
+
+
+def test_print_setup_and_number_formats(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import openpyxl
+
+    from devzone.reports.xlsx import write_workbook
+
+    df = pd.DataFrame({"idle_fee_wan": [480.0700000000001], "footprint_share": [0.25]})
+    ws = openpyxl.load_workbook(write_workbook(tmp_path / "p.xlsx", {"s": df}))["s"]
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.paperSize == 9  # A4
+    assert ws.print_title_rows == "$1:$1"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.cell(row=2, column=1).number_format == "#,##0.00"
+    assert ws.cell(row=2, column=2).number_format == "0.00%"
