@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy import Engine
 
-from devzone.db.engine import make_engine
+if TYPE_CHECKING:  # imported when a command runs, so `--help` answers at once
+    from sqlalchemy import Engine
 
 __all__ = [
     "ConfigOption",
@@ -19,6 +19,7 @@ __all__ = [
     "console",
     "err_console",
     "open_db",
+    "shown_db",
 ]
 
 console = Console()
@@ -65,6 +66,17 @@ SchedulerOption = Annotated[
 ]
 
 
+def shown_db(db: str | None) -> str:
+    """The database as a planner reads it: a GeoPackage as its file path, a server URL
+    without its password."""
+    from devzone.db.engine import gpkg_path, is_geopackage, redact, resolve_url
+
+    url = resolve_url(db)
+    return str(gpkg_path(url)) if is_geopackage(url) else redact(url)
+
+
 def open_db(db: str | None, *, create: bool = False) -> Engine:
     """Open the database for a command (errors become one-paragraph messages)."""
+    from devzone.db.engine import make_engine
+
     return make_engine(db, create=create)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from devzone.cli.common import DbOption, console, open_db
-from devzone.db.admin import describe, init_db
-from devzone.db.engine import redact, resolve_url
+from devzone.cli.common import DbOption, console, open_db, shown_db
 
 app = typer.Typer(
     help="Create (init) and inspect (info) the unified industrial-land database "
@@ -19,9 +17,11 @@ app = typer.Typer(
 @app.command("init")
 def init(db: DbOption = None) -> None:
     """Create every table of the schema (idempotent: existing tables are kept)."""
+    from devzone.db.admin import init_db
+
     engine = open_db(db, create=True)
     created = init_db(engine)
-    where = redact(resolve_url(db))
+    where = shown_db(db)
     if created:
         console.print(f"Created {len(created)} tables in {where}: {', '.join(created)}")
     else:
@@ -31,8 +31,10 @@ def init(db: DbOption = None) -> None:
 @app.command("info")
 def info(db: DbOption = None) -> None:
     """List the tables with row counts, geometry type, CRS and extent."""
+    from devzone.db.admin import describe
+
     engine = open_db(db)
-    table = Table(title=f"devzone database {redact(resolve_url(db))}")
+    table = Table(title=f"devzone database {shown_db(db)}")
     for col in ("table 表", "rows 行数", "geometry 几何", "CRS", "extent 范围 (lon/lat)"):
         table.add_column(col)
     for t in describe(engine):
