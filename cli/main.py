@@ -20,7 +20,8 @@ from devzone.cli.common import err_console
 from devzone.errors import DevzoneError
 
 ORDER = ("db", "etl", "sample", "demo", "score", "idle", "zones", "admit", "report", "map")
-_NOT_COMMANDS = {"main", "common"}
+_NOT_COMMANDS = {"main", "common", "failures"}
+_STATE = {"debug": False}
 
 app = typer.Typer(
     name="devzone",
@@ -36,7 +37,11 @@ app = typer.Typer(
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+    debug: bool = typer.Option(
+        False, "--debug", help="On an unexpected failure, write the traceback to devzone-debug.log."
+    ),
 ) -> None:
+    _STATE["debug"] = debug
     if version:
         typer.echo(f"devzone {__version__}")
         raise typer.Exit()
@@ -55,7 +60,11 @@ _register_all()
 
 
 def run() -> None:
-    """Console entry point: user errors become a one-paragraph message, exit status 2."""
+    """Console entry point: every failure becomes one paragraph, never a traceback.
+
+    User errors exit with status 2, other failures (disk, locks, connections, bugs) with
+    1; ``--debug`` writes the traceback of the latter to ``devzone-debug.log``.
+    """
     try:
         app()  # standalone mode: typer handles --help, usage errors and exit codes
     except DevzoneError as exc:
@@ -64,3 +73,11 @@ def run() -> None:
     except KeyboardInterrupt:
         err_console.print("Aborted.")
         sys.exit(130)
+    except Exception as exc:
+        from devzone.cli.failures import explain, write_debug_log
+
+        message = explain(exc)
+        if _STATE["debug"]:
+            message += f" Traceback written to {write_debug_log(exc)}."
+        err_console.print(f"[bold red]Error:[/] {escape(message)}", highlight=False)
+        sys.exit(1)

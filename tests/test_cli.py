@@ -58,3 +58,55 @@ def test_missing_spatialite_says_what_to_install(tmp_path) -> None:
     assert res.returncode != 0
     assert "Traceback" not in res.stderr
     assert "libsqlite3-mod-spatialite" in res.stderr
+
+
+def test_help_imports_no_heavy_library() -> None:
+    """`devzone --help` answers at once: the command tree loads without pandas,
+    SQLAlchemy, GDAL or geopandas (they are imported when a command runs)."""
+    code = (
+        "import sys, devzone.cli.main as m\n"
+        "heavy = {'pandas', 'sqlalchemy', 'geopandas', 'pyogrio', 'shapely', 'pyarrow'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == "[]"
+
+
+def test_infrastructure_failures_are_one_paragraph_without_sql_or_data() -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from devzone.cli.failures import explain
+
+    exc = OperationalError(
+        "INSERT INTO parcel VALUES (?, ?)",
+        ("341502001001GB00017", "王某某"),
+        sqlite3.OperationalError("database is locked"),
+    )
+    msg = explain(exc)
+    assert "locked" in msg
+    assert "王某某" not in msg
+    assert "INSERT" not in msg
+    assert "\n" not in msg
+    dropped = OperationalError(
+        "SELECT 1", {}, Exception("server closed the connection unexpectedly")
+    )
+    assert "connection to the database was lost" in explain(dropped)
+
+
+def test_a_broken_database_file_is_a_paragraph_with_or_without_debug(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    devzone = str(Path(sys.executable).with_name("devzone"))
+    bad = tmp_path / "not-a-gpkg.gpkg"
+    bad.write_bytes(b"this is not sqlite")
+    for extra in ([], ["--debug"]):
+        res = subprocess.run(
+            [devzone, *extra, "db", "info", "--db", str(bad)],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tmp_path,
+        )
+        assert res.returncode != 0
+        assert "Traceback" not in res.stdout + res.stderr
+        assert res.stderr.startswith("Error:")
