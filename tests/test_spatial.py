@@ -1,6 +1,7 @@
 """devzone.spatial: footprint_share / assign_by_location on the local and postgis engines.
 
-Expected values are worked by hand on boxes drawn in AREA_CRS (EPSG:4548, metres) and
+Expected values are worked by hand on boxes drawn in EPSG:4548 (metres; the default
+area CRS, :func:`devzone.settings.area_crs`) and
 handed to the functions in EPSG:4490, so the reprojection is exercised as well.
 """
 
@@ -13,7 +14,6 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
-from devzone.crs import AREA_CRS
 from devzone.errors import ConfigError, InputError
 from devzone.spatial import (
     assign_by_location,
@@ -22,6 +22,8 @@ from devzone.spatial import (
     footprint_share,
 )
 
+#: The CRS the hand-worked boxes are drawn in (metres), the default area CRS.
+AREA_CRS = "EPSG:4548"
 X0, Y0 = 500_000.0, 3_500_000.0  # a point near Lu'an in EPSG:4548
 
 
@@ -171,9 +173,12 @@ def test_postgis_engine_matches_local(engine) -> None:
     pd.testing.assert_series_equal(assigned, local_assign)
 
 
-def _ewkt(frame: gpd.GeoDataFrame) -> list[str | None]:
-    multi = [None if g is None else shapely.MultiPolygon([g]) for g in frame.geometry]
-    return [None if g is None else f"SRID=4490;{g.wkt}" for g in multi]
+def _multi(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """The frame's polygons as MultiPolygons in EPSG:4490 (the stored type), None kept."""
+    return np.array(
+        [None if g is None else shapely.MultiPolygon([g]) for g in frame.to_crs(4490).geometry],
+        dtype=object,
+    )
 
 
 @pytest.mark.postgis
@@ -181,23 +186,27 @@ def test_footprint_share_in_db_by_hand(pg_url: str) -> None:
     """The in-place PostGIS join over the parcel and building tables."""
     from devzone.db.admin import init_db
     from devzone.db.engine import make_engine
-    from devzone.db.io import write_rows
+    from devzone.db.bulk import insert_rows
+    from devzone.db.io import table_of
     from devzone.spatial import footprint_share_in_db
 
     db = make_engine(pg_url, create=True)
     try:
         init_db(db)
         parcels, buildings = _parcels(), _buildings()
-        write_rows(
-            db,
-            "parcel",
-            pd.DataFrame({"parcel_code": parcels["parcel_code"], "geom": _ewkt(parcels)}),
-        )
-        write_rows(
-            db,
-            "building",
-            pd.DataFrame({"building_code": ["b1", "b2", "b3"], "geom": _ewkt(buildings)}),
-        )
+        with db.begin() as conn:
+            insert_rows(
+                conn,
+                table_of("parcel"),
+                pd.DataFrame({"parcel_code": parcels["parcel_code"]}),
+                _multi(parcels),
+            )
+            insert_rows(
+                conn,
+                table_of("building"),
+                pd.DataFrame({"building_code": ["b1", "b2", "b3"]}),
+                _multi(buildings),
+            )
         share = footprint_share_in_db(db)
     finally:
         db.dispose()
@@ -221,19 +230,22 @@ def test_footprint_share_in_db_refuses_geopackage(tmp_path) -> None:
         db.dispose()
 
 
-def test_area_crs_from_environment_is_checked(tmp_path) -> None:
+def test_area_crs_from_environment_is_checked(tmp_path, monkeypatch) -> None:
     """DEVZONE_AREA_CRS: normalised to EPSG:<code>; a wrong one is a one-paragraph error."""
     import os
     import subprocess
     import sys
     from pathlib import Path
 
-    from devzone.crs import _area_crs_from_env
+    from devzone.settings import area_crs
 
-    assert _area_crs_from_env(None) == "EPSG:4548"
-    assert _area_crs_from_env(" epsg:4549 ") == "EPSG:4549"  # CM 120°E
+    monkeypatch.delenv("DEVZONE_AREA_CRS", raising=False)
+    assert area_crs(None) == "EPSG:4548"
+    assert area_crs(" epsg:4549 ") == "EPSG:4549"  # CM 120°E
     with pytest.raises(ConfigError, match="projected"):
-        _area_crs_from_env("EPSG:4490")  # geographic: degrees, not metres
+        area_crs("EPSG:4490")  # geographic: degrees, not metres
+    monkeypatch.setenv("DEVZONE_AREA_CRS", "EPSG:4549")
+    assert area_crs() == "EPSG:4549"  # read at call time, not at import
     devzone = str(Path(sys.executable).with_name("devzone"))
     env = dict(os.environ, DEVZONE_AREA_CRS="EPSG:45480")  # a typo of 4548
     res = subprocess.run(
