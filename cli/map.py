@@ -69,8 +69,7 @@ def map_command(
     by lead industry, industry misfits, the corridor and district boundaries, with a
     Chinese legend, popups, search, fullscreen, measure and scale controls. The HTML
     carries Leaflet and its plugins, so it opens without network (tiles are optional)."""
-    from devzone.jobs.maps import run_map
-    from devzone.maps.data import latest_results
+    from devzone.jobs.maps import latest_results, run_map
     from devzone.spatial import engine_context
 
     eng = open_db(db)
