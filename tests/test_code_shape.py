@@ -41,14 +41,8 @@ def code_lines(source: str, node: ast.AST) -> int:
     lines: set[int] = set()
     segment = "\n".join(source.splitlines()[node.lineno - 1 : node.end_lineno])
     for tok in tokenize.generate_tokens(io.StringIO(segment).readline):
-        if tok.type in (
-            tokenize.COMMENT,
-            tokenize.NL,
-            tokenize.NEWLINE,
-            tokenize.INDENT,
-            tokenize.DEDENT,
-            tokenize.ENDMARKER,
-        ):
+        if tok.type in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
+                        tokenize.DEDENT, tokenize.ENDMARKER):
             continue
         for line in range(tok.start[0], tok.end[0] + 1):
             lines.add(line + node.lineno - 1)

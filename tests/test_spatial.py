@@ -185,8 +185,8 @@ def _multi(frame: gpd.GeoDataFrame) -> np.ndarray:
 def test_footprint_share_in_db_by_hand(pg_url: str) -> None:
     """The in-place PostGIS join over the parcel and building tables."""
     from devzone.db.admin import init_db
-    from devzone.db.engine import make_engine
     from devzone.db.bulk import insert_rows
+    from devzone.db.engine import make_engine
     from devzone.db.io import table_of
     from devzone.spatial import footprint_share_in_db
 
