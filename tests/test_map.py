@@ -468,3 +468,33 @@ def test_cli_writes_the_map_and_reports_bad_input(tmp_path: Path) -> None:
     assert bad.returncode == 2
     assert "--as-of" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_drawn_layers_follow_the_typed_maps_policy(engine: Engine) -> None:
+    """The idle layer draws exactly the statuses of [maps.idle_colors]; every grade needs
+    a colour (no built-in fallback); legend labels are the vocabulary's."""
+    from devzone.errors import ConfigError
+    from devzone.jobs.maps import read_map_data
+    from devzone.maps.build import build_map
+    from devzone.policy import load_policy, replace
+    from devzone.vocab import GRADE_LABELS, IDLE_STATUS_LABELS
+
+    build_small_db(engine)
+    data = read_map_data(engine, year=YEAR, as_of=AS_OF)
+    maps = load_policy().maps
+    _, head = build_map(data, year=YEAR, as_of=AS_OF, basemap="none", policy=maps)
+    assert head["闲置宗地 idle parcels"] == 2  # idle_fee + overdue
+    fee_only = replace(maps, idle_colors={"idle_fee": maps.idle_colors["idle_fee"]})
+    m, head = build_map(data, year=YEAR, as_of=AS_OF, basemap="none", policy=fee_only)
+    assert head["闲置宗地 idle parcels"] == 1  # overdue is no longer drawn
+    runtime = next(c for c in m._children.values() if type(c).__name__ == "Runtime")
+    import json
+
+    items = [i["label"] for sec in json.loads(runtime.legend)["sections"] for i in sec["items"]]
+    legend = "\n".join(items)
+    assert f"{IDLE_STATUS_LABELS['idle_fee']} (1 宗, 闲置费 20.00 万元)" in legend
+    assert IDLE_STATUS_LABELS["overdue"] not in legend
+    assert f"{GRADE_LABELS['none']} (1 宗)" in legend
+    no_t = replace(maps, grade_colors={k: v for k, v in maps.grade_colors.items() if k != "T"})
+    with pytest.raises(ConfigError, match=r"\[maps.grade_colors\] has no colour for T"):
+        build_map(data, year=YEAR, as_of=AS_OF, basemap="none", policy=no_t)
