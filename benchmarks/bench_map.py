@@ -40,7 +40,7 @@ def synthetic_map_data(n: int, seed: int = 2019) -> Any:
     import shapely
 
     from devzone.maps.data import MapData
-    from devzone.units import M2_PER_MU
+    from devzone.units import M2_PER_MU, SRID
 
     rng = np.random.default_rng(seed)
     side = int(np.ceil(np.sqrt(n)))
@@ -83,7 +83,7 @@ def synthetic_map_data(n: int, seed: int = 2019) -> Any:
             "geom": geoms,
         },
         geometry="geom",
-        crs=4490,
+        crs=SRID,
     )
     top = 31.60 + (side + 1) * 0.0007
     zx = np.linspace(116.30, 116.30 + side * 0.0008, 9)
@@ -110,7 +110,7 @@ def synthetic_map_data(n: int, seed: int = 2019) -> Any:
             ),
         },
         geometry="geom",
-        crs=4490,
+        crs=SRID,
     )
     districts = gpd.GeoDataFrame(
         {
@@ -119,7 +119,7 @@ def synthetic_map_data(n: int, seed: int = 2019) -> Any:
             "geom": [shapely.MultiPolygon([shapely.box(116.2, 31.5, zx[-1] + 0.1, top + 0.1)])],
         },
         geometry="geom",
-        crs=4490,
+        crs=SRID,
     )
     return MapData(
         parcels=parcels,

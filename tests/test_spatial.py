@@ -21,13 +21,14 @@ from devzone.spatial import (
     engine_context,
     footprint_share,
 )
+from devzone.units import SRID
 
 #: The CRS the hand-worked boxes are drawn in (metres), the default area CRS.
-AREA_CRS = "EPSG:4548"
+METRES = "EPSG:4548"
 X0, Y0 = 500_000.0, 3_500_000.0  # a point near Lu'an in EPSG:4548
 
 
-def _gdf(geoms: list, crs: str = AREA_CRS, to: int | None = 4490, **cols) -> gpd.GeoDataFrame:
+def _gdf(geoms: list, crs: str = METRES, to: int | None = SRID, **cols) -> gpd.GeoDataFrame:
     frame = gpd.GeoDataFrame(cols, geometry=geoms, crs=crs)
     return frame.to_crs(to) if to else frame
 
@@ -89,7 +90,7 @@ def test_footprint_share_clips_overlapping_footprints_and_repairs_invalid() -> N
 
 def test_footprint_share_without_buildings_and_without_crs() -> None:
     parcels = _gdf([box(116.5, 31.7, 116.51, 31.71)], crs=None, to=None, parcel_code=["P"])
-    empty = gpd.GeoDataFrame(geometry=[], crs=4490)
+    empty = gpd.GeoDataFrame(geometry=[], crs=SRID)
     share = footprint_share(parcels, empty)
     assert share.tolist() == [0.0]
 
@@ -120,8 +121,8 @@ def test_assign_by_location_by_hand() -> None:
 
 def test_assign_tie_goes_to_first_polygon_and_int_keys_stay_ints() -> None:
     # A point exactly on the shared edge x = 100 belongs to both: the first listed wins.
-    polys = _gdf([box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=AREA_CRS, to=None, k=[7, 3])
-    pts = _gdf([shapely.Point(100, 50), shapely.Point(500, 50)], crs=AREA_CRS, to=None)
+    polys = _gdf([box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=METRES, to=None, k=[7, 3])
+    pts = _gdf([shapely.Point(100, 50), shapely.Point(500, 50)], crs=METRES, to=None)
     got = assign_by_location(pts, polys, "k")
     assert str(got.dtype) == "Int64"
     assert got.iloc[0] == 7
@@ -176,7 +177,7 @@ def test_postgis_engine_matches_local(engine) -> None:
 def _multi(frame: gpd.GeoDataFrame) -> np.ndarray:
     """The frame's polygons as MultiPolygons in EPSG:4490 (the stored type), None kept."""
     return np.array(
-        [None if g is None else shapely.MultiPolygon([g]) for g in frame.to_crs(4490).geometry],
+        [None if g is None else shapely.MultiPolygon([g]) for g in frame.to_crs(SRID).geometry],
         dtype=object,
     )
 
