@@ -28,7 +28,7 @@ from devzone.policy import Policy, load_policy
 from devzone.settings import area_crs as resolve_area_crs
 from devzone.units import M2_PER_MU, SRID
 
-__all__ = ["latest_results", "read_map_data", "run_map"]
+__all__ = ["latest_results", "map_period", "read_map_data", "run_map"]
 
 ZONE_COLUMNS = [
     "zone_code",
@@ -56,6 +56,22 @@ def latest_results(engine: Engine) -> tuple[int | None, dt.date | None]:
     if as_of is not None and not isinstance(as_of, dt.date):
         as_of = pd.Timestamp(as_of).date()
     return (None if year is None else int(year)), as_of
+
+
+def map_period(
+    engine: Engine, *, year: int | None = None, as_of: dt.date | None = None
+) -> tuple[int, dt.date]:
+    """The year and as-of date a map shows.
+
+    As given; else the latest ``parcel_performance.year`` / ``parcel_idle_status``
+    as-of date stored (:func:`latest_results`); else last year, and 31 December of
+    the year.
+    """
+    last_year, last_as_of = latest_results(engine)
+    year = year or last_year or dt.date.today().year - 1
+    if as_of is None:
+        as_of = last_as_of or dt.date(year, 12, 31)
+    return year, as_of
 
 
 # -- reading the layers -----------------------------------------------------------------
