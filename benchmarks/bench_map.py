@@ -39,7 +39,8 @@ def synthetic_map_data(n: int, seed: int = 2019) -> Any:
     import pandas as pd
     import shapely
 
-    from devzone.maps.data import MU_M2, MapData
+    from devzone.maps.data import MapData
+    from devzone.units import M2_PER_MU, SRID
 
     rng = np.random.default_rng(seed)
     side = int(np.ceil(np.sqrt(n)))
@@ -69,7 +70,7 @@ def synthetic_map_data(n: int, seed: int = 2019) -> Any:
             "holder": holders,
             "zone_code": zone,
             "zone_name": np.char.add("示例开发区", (i * 8 // n).astype(str)),
-            "area_mu": np.full(n, 3000.0 / MU_M2),
+            "area_mu": np.full(n, 3000.0 / M2_PER_MU),
             "grade": np.array(["A", "B", "C", "D", "T", "none"])[rng.integers(0, 6, n)],
             "tax_per_mu_wan": rng.gamma(2.0, 8.0, n).round(2),
             "enterprise_names": holders,
@@ -82,7 +83,7 @@ def synthetic_map_data(n: int, seed: int = 2019) -> Any:
             "geom": geoms,
         },
         geometry="geom",
-        crs=4490,
+        crs=SRID,
     )
     top = 31.60 + (side + 1) * 0.0007
     zx = np.linspace(116.30, 116.30 + side * 0.0008, 9)
@@ -109,7 +110,7 @@ def synthetic_map_data(n: int, seed: int = 2019) -> Any:
             ),
         },
         geometry="geom",
-        crs=4490,
+        crs=SRID,
     )
     districts = gpd.GeoDataFrame(
         {
@@ -118,7 +119,7 @@ def synthetic_map_data(n: int, seed: int = 2019) -> Any:
             "geom": [shapely.MultiPolygon([shapely.box(116.2, 31.5, zx[-1] + 0.1, top + 0.1)])],
         },
         geometry="geom",
-        crs=4490,
+        crs=SRID,
     )
     return MapData(
         parcels=parcels,
@@ -133,10 +134,10 @@ def synthetic_map_data(n: int, seed: int = 2019) -> Any:
 
 def build_devzone_map(data: Any, out: Path) -> Path:
     """devzone's map of ``data`` written to ``out`` (OSM basemap)."""
-    from devzone.config import load_policy
     from devzone.maps.build import build_map, render_html
+    from devzone.policy import load_policy
 
-    m, _ = build_map(data, year=YEAR, as_of=AS_OF, basemap="osm", style=load_policy()["maps"])
+    m, _ = build_map(data, year=YEAR, as_of=AS_OF, basemap="osm", policy=load_policy().maps)
     out.write_text(render_html(m), encoding="utf-8")
     return out
 
@@ -146,15 +147,9 @@ def build_folium_baseline(data: Any, out: Path) -> Path:
     import folium
 
     from devzone.maps.offline import make_offline
+    from devzone.policy import load_policy
 
-    colours = {
-        "A": "#1a9850",
-        "B": "#91cf60",
-        "C": "#fdae61",
-        "D": "#d73027",
-        "T": "#8073ac",
-        "none": "#bdbdbd",
-    }
+    colours = load_policy().maps.grade_colors
     p = data.parcels[["parcel_code", "grade", "geom"]]
     b = p.total_bounds
     m = folium.Map(tiles="OpenStreetMap")

@@ -19,6 +19,7 @@ workers and the PostgreSQL server hold memory of their own.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ import pandas as pd
 import shapely
 
 from benchmarks.common import measure, pg_database, prepared, row
-from devzone.crs import AREA_CRS
+from devzone.units import SRID
 
 TOLERANCE = 1e-9
 DASK_WORKERS = 2
@@ -36,6 +37,8 @@ DASK_WORKERS = 2
 PROCESSES_MAX_N = 100_000
 #: Database for the upload-then-join PostGIS engine (temporary tables only).
 SCRATCH_DB = "devzone_bench_scratch"
+#: The synthetic grid is laid out in metres of CGCS2000 GK CM 117°E (near 六安).
+GRID_CRS = "EPSG:4548"
 
 
 def synthetic(n: int, *, per_parcel: int = 2, seed: int = 2019) -> tuple[gpd.GeoDataFrame, Any]:
@@ -49,15 +52,15 @@ def synthetic(n: int, *, per_parcel: int = 2, seed: int = 2019) -> tuple[gpd.Geo
     parcels = gpd.GeoDataFrame(
         {"parcel_code": pd.Series(i).map("P{:08d}".format)},
         geometry=shapely.box(x0, y0, x0 + w, y0 + h),
-        crs=AREA_CRS,
-    ).to_crs(4490)
+        crs=GRID_CRS,
+    ).to_crs(SRID)
     m = n * per_parcel
     j = rng.integers(0, n, m)
     bx, by = x0[j] + rng.uniform(-10, 100, m), y0[j] + rng.uniform(-10, 100, m)
     bw, bh = rng.uniform(5, 30, m), rng.uniform(5, 30, m)
     buildings = gpd.GeoDataFrame(
-        geometry=shapely.box(bx, by, bx + bw, by + bh), crs=AREA_CRS
-    ).to_crs(4490)
+        geometry=shapely.box(bx, by, bx + bw, by + bh), crs=GRID_CRS
+    ).to_crs(SRID)
     return parcels, buildings
 
 
@@ -86,6 +89,19 @@ def _same_keys(got: pd.Series, ref: pd.Series) -> bool:
     return bool(got.astype("string").fillna("<NA>").equals(ref.astype("string").fillna("<NA>")))
 
 
+@dataclass
+class Local:
+    """The local engine's results and timings, which every other engine must match."""
+
+    parcels: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame
+    share: pd.Series
+    assign: pd.Series
+    t_share: float
+    t_assign: float
+    extra: dict[str, Any]
+
+
 def bench(n: int, workdir: Path) -> list[dict]:
     """Measure footprint_share and assign_by_location on every engine at ``n`` parcels."""
     from devzone.spatial import assign_by_location, footprint_share
@@ -101,40 +117,19 @@ def bench(n: int, workdir: Path) -> list[dict]:
     )
     rows.append(row("assign_by_location/local", n, t_assign, m_assign, target="", **extra))
 
+    local = Local(parcels, buildings, ref_share, ref_assign, t_share, t_assign, extra)
     for processes in (False, True) if n <= PROCESSES_MAX_N else (False,):
-        rows.extend(
-            _dask_rows(
-                n,
-                parcels,
-                buildings,
-                ref_share,
-                ref_assign,
-                t_share,
-                t_assign,
-                extra,
-                processes=processes,
-            )
-        )
-    rows.extend(
-        _postgis_rows(n, parcels, buildings, ref_share, ref_assign, t_share, t_assign, extra)
-    )
+        rows.extend(_dask_rows(n, local, processes=processes))
+    rows.extend(_postgis_rows(n, local))
     return rows
 
 
-def _dask_rows(
-    n: int,
-    parcels: gpd.GeoDataFrame,
-    buildings: gpd.GeoDataFrame,
-    ref_share: pd.Series,
-    ref_assign: pd.Series,
-    t_share: float,
-    t_assign: float,
-    extra: dict[str, Any],
-    *,
-    processes: bool,
-) -> list[dict]:
+def _dask_rows(n: int, local: Local, *, processes: bool) -> list[dict]:
     from devzone.spatial import assign_by_location, engine_context, footprint_share
 
+    parcels, buildings, extra = local.parcels, local.buildings, local.extra
+    ref_share, ref_assign = local.share, local.assign
+    t_share, t_assign = local.t_share, local.t_assign
     target = "identical to local (1e-9)"
     rows: list[dict] = []
     name = "dask_processes" if processes else "dask"
@@ -178,19 +173,13 @@ def _dask_rows(
     return rows
 
 
-def _postgis_rows(
-    n: int,
-    parcels: gpd.GeoDataFrame,
-    buildings: gpd.GeoDataFrame,
-    ref_share: pd.Series,
-    ref_assign: pd.Series,
-    t_share: float,
-    t_assign: float,
-    extra: dict[str, Any],
-) -> list[dict]:
+def _postgis_rows(n: int, local: Local) -> list[dict]:
     from devzone.db.engine import make_engine
     from devzone.spatial import assign_by_location, engine_context, footprint_share
 
+    parcels, buildings, extra = local.parcels, local.buildings, local.extra
+    ref_share, ref_assign = local.share, local.assign
+    t_share, t_assign = local.t_share, local.t_assign
     target = "identical to local (1e-9)"
     rows: list[dict] = []
     try:

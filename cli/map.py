@@ -69,14 +69,12 @@ def map_command(
     by lead industry, industry misfits, the corridor and district boundaries, with a
     Chinese legend, popups, search, fullscreen, measure and scale controls. The HTML
     carries Leaflet and its plugins, so it opens without network (tiles are optional)."""
-    from devzone.jobs.maps import run_map
-    from devzone.maps.data import latest_results
+    from devzone.jobs.maps import map_period, run_map
     from devzone.spatial import engine_context
 
     eng = open_db(db)
-    last_year, last_as_of = latest_results(eng)
-    year = year or last_year or dt.date.today().year - 1
-    day = _parse_date(as_of, year) if as_of or not last_as_of else last_as_of
+    day = _parse_date(as_of, year or 0) if as_of else None  # year only fills a missing date
+    year, day = map_period(eng, year=year, as_of=day)
     with engine_context(engine, scheduler, db=eng):
         result = run_map(eng, year=year, as_of=day, out_html=out, basemap=basemap, config=config)
     for label, value in result["headline"].items():

@@ -1,7 +1,8 @@
-"""Interactive, offline Folium maps for planners (``devzone map``).
+"""Interactive, offline Folium maps for planners (``devzone map``): drawing only.
 
-``data`` reads the layers from the database, ``encode`` packs polygons compactly,
-``build`` assembles the Folium page with devzone's canvas layers
-(``templates/dzmap.js``), ``offline`` inlines the vendored Leaflet assets, and
-``job.run_map`` ties them together.
+``data`` declares the frames one map shows (:class:`~devzone.maps.data.MapData`; the
+job :mod:`devzone.jobs.maps` reads them from the database and computes the areas),
+``encode`` packs polygons compactly, ``build`` assembles the Folium page with devzone's
+canvas layers (``templates/dzmap.js``), one function per layer, and ``offline`` inlines
+the vendored Leaflet assets.
 """

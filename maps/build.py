@@ -1,4 +1,4 @@
-"""Build the planners' map (规划地图) from :class:`~devzone.maps.data.MapData`.
+"""Draw the planners' map (规划地图) from :class:`~devzone.maps.data.MapData`.
 
 Folium draws the page (basemap, layer control, fullscreen, measure and scale
 controls); the data layers are devzone's own: each table's polygons travel once as a
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,20 +36,24 @@ from folium.map import CustomPane, Layer
 from folium.plugins import Fullscreen, MeasureControl
 from folium.template import Template
 
-from devzone.crs import geometry_wgs84_to_gcj02
+from devzone.crs import geometry_wgs84_to_gcj02, wgs84_to_gcj02
 from devzone.errors import ConfigError
 from devzone.maps.data import MapData
 from devzone.maps.encode import encode_polygons, encode_varints
 from devzone.maps.offline import RawHTML, make_offline, remote_references
-from devzone.vocab import FIT_LABELS, GRADE_LABELS, IDLE_STATUS_LABELS
+from devzone.policy.sections import Basemap, MapsPolicy
+from devzone.units import SRID
+from devzone.vocab import FIT_LABELS, GRADE_LABELS, GRADES, IDLE_STATUS_LABELS
 
-__all__ = ["MapStyle", "build_map", "js_json", "render_html"]
+__all__ = ["basemap_of", "build_map", "js_json", "render_html"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-IDLE_DRAWN = ("overdue", "idle_fee", "idle_recover", "idle_stalled", "government_cause")
-GRADES = ("A", "B", "C", "D", "T", "none")
-
-MapStyle = Mapping[str, Any]
+#: The grade layer's classes: the evaluation's grades, then parcels without one.
+MAP_GRADES: tuple[str, ...] = (*GRADES, "none")
+#: Where the map opens when there is nothing to draw (六安市).
+DEFAULT_VIEW = ([31.75, 116.5], 9)
+#: The custom panes, bottom to top.
+PANES = ("dz_district", "dz_zone", "dz_corridor", "dz_parcel", "dz_idle", "dz_misfit")
 
 
 def js_json(obj: Any) -> str:
@@ -229,9 +234,8 @@ class Runtime(MacroElement):
         super().render(**kwargs)
 
 
-def _parcel_attrs(p: pd.DataFrame, style: MapStyle) -> tuple[list[str], list[dict]]:
-    grade_labels = GRADE_LABELS
-    idle_labels = IDLE_STATUS_LABELS
+def _parcel_attrs(p: pd.DataFrame) -> tuple[list[str], list[dict]]:
+    """The parcels' popup columns (labels from :mod:`devzone.vocab`) and their pool."""
     fit_text = _labelled(p["fit"], FIT_LABELS)
     ind = p["industry_name"].astype("string")
     fit_text = fit_text.where(ind.isna() | fit_text.isna(), fit_text + " (" + ind + ")")
@@ -244,27 +248,14 @@ def _parcel_attrs(p: pd.DataFrame, style: MapStyle) -> tuple[list[str], list[dic
         firms,
         _str_column(p["zone_name"], "所在开发区"),
         _num_column(p["area_mu"], "面积", decimals=2, unit="亩"),
-        _str_column(_labelled(p["grade"], grade_labels), "亩均效益等级", tooltip=True),
+        _str_column(_labelled(p["grade"], GRADE_LABELS), "亩均效益等级", tooltip=True),
         _num_column(p["tax_per_mu_wan"], "亩均税收", decimals=2, unit="万元/亩"),
         _num_column(p["far"], "容积率", decimals=2),
-        _str_column(_labelled(p["idle_status"], idle_labels), "闲置状态"),
+        _str_column(_labelled(p["idle_status"], IDLE_STATUS_LABELS), "闲置状态"),
         _num_column(p["days_idle"], "闲置天数", decimals=0, unit="天"),
         _num_column(p["idle_fee_wan"], "土地闲置费", decimals=2, unit="万元"),
         _str_column(fit_text, "产业符合性"),
     ]
-
-
-def _zone_colours(zones: pd.DataFrame, style: MapStyle) -> tuple[np.ndarray, list[dict], list]:
-    palette = list(style["zones"]["palette"])
-    leads = zones["lead_industry"].astype(object).where(zones["lead_industry"].notna(), None)
-    codes, uniques = pd.factorize(leads, sort=True, use_na_sentinel=True)
-    classes = [
-        {"fill": palette[i % len(palette)], "stroke": palette[i % len(palette)]}
-        for i in range(len(uniques))
-    ]
-    classes.append({"fill": style["zones"]["no_lead_color"], "stroke": "#636363"})
-    cls = np.where(codes < 0, len(uniques), codes)
-    return cls, classes, list(uniques)
 
 
 def _bounds(frames: list[Any]) -> list[list[float]] | None:
@@ -278,303 +269,326 @@ def _bounds(frames: list[Any]) -> list[list[float]] | None:
     ]
 
 
-def build_map(
-    data: MapData, *, year: int, as_of: Any, basemap: str, style: MapStyle
-) -> tuple[folium.Map, dict[str, Any]]:
-    """Assemble the Folium map; returns it with headline facts (counts, layers).
+def basemap_of(policy: MapsPolicy, name: str) -> Basemap:
+    """The ``[maps.basemaps.<name>]`` tile source.
 
-    Parameters
-    ----------
-    data
-        Frames read by :func:`devzone.maps.data.read_map_data`.
-    year, as_of
-        Shown in the layer names and the legend title.
-    basemap
-        A key of ``style["basemaps"]`` (``osm``, ``gaode``, ``none``).
-    style
-        The ``[maps]`` policy table (colours, labels, basemaps, precision).
+    Raises
+    ------
+    ConfigError
+        No basemap of that name.
+
+    Examples
+    --------
+    >>> from devzone.policy import load_policy
+    >>> basemap_of(load_policy().maps, "gaode").crs
+    'GCJ-02'
     """
-    bases = style["basemaps"]
-    if basemap not in bases:
+    bases = policy.basemaps
+    if name not in bases:
         raise ConfigError(
-            f"Unknown basemap {basemap!r}; choose one of {', '.join(sorted(bases))} "
+            f"Unknown basemap {name!r}; choose one of {', '.join(sorted(bases))} "
             "(or add a maps.basemaps.<name> table to your --config)."
         )
-    base = bases[basemap]
-    gcj = str(base.get("crs", "")).upper() == "GCJ-02"
-    precision = int(style.get("precision", 6))
-    opacity = float(style.get("fill_opacity", 0.7))
+    return bases[name]
 
-    def geoms(frame: pd.DataFrame) -> np.ndarray:
-        arr = frame.geometry.to_numpy()
-        return geometry_wgs84_to_gcj02(arr) if gcj else arr
 
-    m = folium.Map(tiles=None, prefer_canvas=True, zoom_control=True, control_scale=False)
-    if base.get("url"):
-        folium.TileLayer(
-            tiles=base["url"],
-            attr=base.get("attribution") or base.get("label", basemap),
-            name=f"底图: {base.get('label', basemap)}",
-            subdomains=base.get("subdomains") or "abc",
-            max_zoom=int(base.get("max_zoom", 18)),
-            overlay=False,
-            control=True,
-        ).add_to(m)
-    frames = [data.parcels, data.zones, data.districts]
-    box = _bounds(frames)
-    if box is not None and gcj:
+def _colours(table: Mapping[str, str], codes: Sequence[str], key: str) -> list[str]:
+    """Colours of ``codes`` from ``[maps.<key>]``; a missing code is a ConfigError."""
+    missing = [c for c in codes if c not in table]
+    if missing:
+        raise ConfigError(f"[maps.{key}] has no colour for {', '.join(missing)}")
+    return [table[c] for c in codes]
+
+
+@dataclass
+class Canvas:
+    """The map being drawn, and what its legend, layer list and headline collect.
+
+    Attributes
+    ----------
+    map : folium.Map
+        The page.
+    policy : MapsPolicy
+        Colours, precision and opacity.
+    gcj : bool
+        Shift every geometry to GCJ-02 (the basemap is a Chinese web map).
+    """
+
+    map: folium.Map
+    policy: MapsPolicy
+    gcj: bool
+    sections: list[dict] = field(default_factory=list)
+    layers: list[str] = field(default_factory=list)
+    headline: dict[str, Any] = field(default_factory=dict)
+
+    def store(
+        self,
+        key: str,
+        geoms: pd.DataFrame | np.ndarray,
+        attrs: list[dict],
+        *,
+        title: str,
+        pool: list[str] | None = None,
+    ) -> PolygonStore:
+        """Add the geometries (shifted for GCJ-02) and attributes of one table."""
+        arr = geoms.geometry.to_numpy() if isinstance(geoms, pd.DataFrame) else geoms
+        if self.gcj:
+            arr = geometry_wgs84_to_gcj02(arr)
+        store = PolygonStore(
+            key, arr, attrs, title=title, precision=self.policy.precision, pool=pool
+        )
+        self.map.add_child(store)
+        return store
+
+    def legend(self, title: str, items: list[dict], layer: str) -> None:
+        """One legend section and the layer's short name (headline)."""
+        self.sections.append({"title": title, "items": items})
+        self.layers.append(layer)
+
+
+def _tiles(m: folium.Map, base: Basemap) -> None:
+    """The basemap's tile layer (none for a basemap without URL)."""
+    if not base.url:
+        return
+    folium.TileLayer(
+        tiles=base.url,
+        attr=base.attribution or base.label,
+        name=f"底图: {base.label}",
+        subdomains=base.subdomains or "abc",
+        max_zoom=base.max_zoom,
+        overlay=False,
+        control=True,
+    ).add_to(m)
+
+
+def _fit_view(canvas: Canvas, data: MapData) -> None:
+    """Open the map on the bounds of the parcels, zones and districts."""
+    box = _bounds([data.parcels, data.zones, data.districts])
+    if box is None:
+        canvas.map.location, canvas.map.zoom_start = DEFAULT_VIEW
+        return
+    if canvas.gcj:
         lon, lat = np.array([box[0][1], box[1][1]]), np.array([box[0][0], box[1][0]])
-        from devzone.crs import wgs84_to_gcj02
-
         glon, glat = wgs84_to_gcj02(lon, lat)
         box = [[float(glat[0]), float(glon[0])], [float(glat[1]), float(glon[1])]]
-    if box is not None:
-        m.fit_bounds(box)
-    else:
-        m.location, m.zoom_start = [31.75, 116.5], 9
+    canvas.map.fit_bounds(box)
 
-    for i, pane in enumerate(
-        ("dz_district", "dz_zone", "dz_corridor", "dz_parcel", "dz_idle", "dz_misfit")
-    ):
-        CustomPane(pane, z_index=410 + 10 * i, pointer_events=False).add_to(m)
 
-    sections: list[dict] = []
-    layers: list[str] = []
-    notes = list(data.notes)
-    headline: dict[str, Any] = {}
+def _district_layer(canvas: Canvas, d: pd.DataFrame) -> None:
+    """District boundaries: dashed outlines, no popups (clicks reach what is beneath)."""
+    attrs = [_str_column(d["name"], "名称", tooltip=True), _str_column(d["adcode"], "行政区划代码")]
+    store = canvas.store("district", d, attrs, title="行政区划")
+    color = canvas.policy.zones.district_color
+    PolygonLayer(
+        store,
+        "行政区划边界",
+        [{"stroke": color}],
+        pane="dz_district",
+        weight=1.5,
+        fill=False,
+        dash=[6, 4],
+        interactive=False,
+    ).add_to(canvas.map)
+    canvas.legend("行政区划", [{"stroke": color, "label": "县区边界"}], "行政区划边界")
 
-    if data.districts is not None:
-        d = data.districts
-        store = PolygonStore(
-            "district",
-            geoms(d),
-            [
-                _str_column(d["name"], "名称", tooltip=True),
-                _str_column(d["adcode"], "行政区划代码"),
-            ],
-            title="行政区划",
-            precision=precision,
-        )
-        m.add_child(store)
-        color = style["zones"]["district_color"]
-        PolygonLayer(
-            store,
-            "行政区划边界",
-            [{"stroke": color}],
-            pane="dz_district",
-            weight=1.5,
-            fill=False,
-            dash=[6, 4],
-            interactive=False,
-        ).add_to(m)
-        sections.append({"title": "行政区划", "items": [{"stroke": color, "label": "县区边界"}]})
-        layers.append("行政区划边界")
 
-    zone_store = None
-    if data.zones is not None:
-        z = data.zones.reset_index(drop=True)
-        cls, classes, leads = _zone_colours(z, style)
-        zone_store = PolygonStore(
-            "zone",
-            geoms(z),
-            [
-                _str_column(z["name"], "开发区名称", tooltip=True),
-                _str_column(z["zone_code"], "开发区代码"),
-                _str_column(z["level"], "批准级别"),
-                _str_column(z["zone_type"], "开发区类型"),
-                _str_column(z["lead_industry"], "首位产业", tooltip=True),
-                _str_column(z["main_industries"], "主导产业"),
-                _num_column(z["approved_area_ha"], "核准面积", decimals=2, unit="公顷"),
-            ],
-            title="开发区",
-            precision=precision,
-        )
-        m.add_child(zone_store)
-        PolygonLayer(
-            zone_store,
-            "开发区 (按首位产业着色)",
-            classes,
-            cls=cls,
-            pane="dz_zone",
-            weight=2,
-            fillOpacity=0.15,
-        ).add_to(m)
-        items = []
-        for k, lead in enumerate(leads):
-            rows = z.loc[cls == k]
-            split = rows["main_industries"].dropna().astype(str).str.replace("，", "、")
-            mains = [
-                s
-                for s in dict.fromkeys(split.str.split("、").explode().str.strip())
-                if s and s != lead
-            ]
-            names = "、".join(rows["name"].astype(str))
-            label = f"首位产业: {lead}" + (f"; 主导产业: {'、'.join(mains)}" if mains else "")
-            items.append({**classes[k], "label": f"{label} ({names})"})
-        if (cls == len(leads)).any():
-            items.append({**classes[-1], "label": "未定首位产业"})
-        sections.append({"title": "开发区 (首位产业 / 主导产业)", "items": items})
-        layers.append("开发区")
+def _zone_colours(zones: pd.DataFrame, policy: MapsPolicy) -> tuple[np.ndarray, list[dict], list]:
+    """Class of each zone by 首位产业 (palette cycled in sorted order; last: none)."""
+    palette = list(policy.zones.palette)
+    leads = zones["lead_industry"].astype(object).where(zones["lead_industry"].notna(), None)
+    codes, uniques = pd.factorize(leads, sort=True, use_na_sentinel=True)
+    classes = [
+        {"fill": palette[i % len(palette)], "stroke": palette[i % len(palette)]}
+        for i in range(len(uniques))
+    ]
+    classes.append({"fill": policy.zones.no_lead_color, "stroke": "#636363"})
+    cls = np.where(codes < 0, len(uniques), codes)
+    return cls, classes, list(uniques)
 
-    if data.corridor is not None or data.corridor_zones is not None:
-        parts, kinds, names = [], [], []
-        if data.corridor is not None:
-            parts.append(data.corridor.geometry.to_numpy())
-            kinds += ["走廊范围"] * len(data.corridor)
-            names += data.corridor["name"].astype(str).tolist()
-        if data.corridor_zones is not None and data.zones is not None:
-            mz = data.zones.loc[data.zones["zone_code"].astype(str).isin(data.corridor_zones)]
-            parts.append(mz.geometry.to_numpy())
-            kinds += ["成员开发区"] * len(mz)
-            names += mz["name"].astype(str).tolist()
-        if parts and sum(len(p) for p in parts):
-            arr = np.concatenate(parts)
-            cstore = PolygonStore(
-                "corridor",
-                geometry_wgs84_to_gcj02(arr) if gcj else arr,
-                [_str_column(pd.Series(names), "名称"), _str_column(pd.Series(kinds), "类型")],
-                title="合六经济走廊",
-                precision=precision,
-            )
-            m.add_child(cstore)
-            color = style["zones"]["corridor_color"]
-            kind_cls = np.array([0 if k == "走廊范围" else 1 for k in kinds])
-            PolygonLayer(
-                cstore,
-                "合六经济走廊及成员开发区",
-                [{"stroke": color}, {"stroke": color, "fill": color}],
-                cls=kind_cls,
-                pane="dz_corridor",
-                weight=3,
-                fillOpacity=0.1,
-                interactive=False,
-            ).add_to(m)
-            sections.append(
-                {
-                    "title": "合六经济走廊",
-                    "items": [
-                        {"stroke": color, "label": "走廊范围"},
-                        {"stroke": color, "fill": color, "label": "成员开发区"},
-                    ],
-                }
-            )
-            layers.append("合六经济走廊")
 
-    parcel_store = None
-    if data.parcels is not None:
-        p = data.parcels
-        pool, attrs = _parcel_attrs(p, style)
-        parcel_store = PolygonStore(
-            "parcel", geoms(p), attrs, title="宗地", precision=precision, pool=pool
-        )
-        m.add_child(parcel_store)
-        grade_idx = {g: i for i, g in enumerate(GRADES)}
-        gcls = p["grade"].map(grade_idx).fillna(grade_idx["none"]).astype(int).to_numpy()
-        gclasses = [{"fill": style["grade_colors"][g], "stroke": "#555555"} for g in GRADES]
-        name = f"宗地亩均效益等级 ({year}年)"
-        PolygonLayer(
-            parcel_store,
-            name,
-            gclasses,
-            cls=gcls,
-            pane="dz_parcel",
-            weight=0.5,
-            fillOpacity=opacity,
-        ).add_to(m)
-        counts = np.bincount(gcls, minlength=len(GRADES))
-        sections.append(
-            {
-                "title": name,
-                "items": [
-                    {
-                        "fill": style["grade_colors"][g],
-                        "stroke": "#555555",
-                        "label": f"{GRADE_LABELS[g]} ({counts[i]} 宗)",
-                    }
-                    for i, g in enumerate(GRADES)
-                ],
-            }
-        )
-        layers.append("宗地亩均效益等级")
-        headline["宗地 parcels"] = len(p)
+def _zone_legend(z: pd.DataFrame, cls: np.ndarray, classes: list[dict], leads: list) -> list:
+    """One legend item per 首位产业: its 主导产业 and the zones that lead with it."""
+    items = []
+    for k, lead in enumerate(leads):
+        rows = z.loc[cls == k]
+        split = rows["main_industries"].dropna().astype(str).str.replace("，", "、")
+        mains = [
+            s for s in dict.fromkeys(split.str.split("、").explode().str.strip()) if s and s != lead
+        ]
+        names = "、".join(rows["name"].astype(str))
+        label = f"首位产业: {lead}" + (f"; 主导产业: {'、'.join(mains)}" if mains else "")
+        items.append({**classes[k], "label": f"{label} ({names})"})
+    if (cls == len(leads)).any():
+        items.append({**classes[-1], "label": "未定首位产业"})
+    return items
 
-        if data.has_idle:
-            status = p["idle_status"].astype(object)
-            idx = {s: i for i, s in enumerate(IDLE_DRAWN)}
-            sel = np.flatnonzero(status.isin(IDLE_DRAWN).to_numpy())
-            icls = status.iloc[sel].map(idx).astype(int).to_numpy()
-            iclasses = [
-                {"fill": style["idle_colors"][s], "stroke": "#000000"} for s in IDLE_DRAWN
-            ]
-            iname = f"闲置土地 (截至 {as_of})"
-            PolygonLayer(
-                parcel_store,
-                iname,
-                iclasses,
-                members=sel,
-                cls=icls,
-                pane="dz_idle",
-                weight=1,
-                fillOpacity=0.85,
-            ).add_to(m)
-            fee = pd.to_numeric(p["idle_fee_wan"], errors="coerce").iloc[sel]
-            icount = np.bincount(icls, minlength=len(IDLE_DRAWN))
-            items = []
-            for i, s in enumerate(IDLE_DRAWN):
-                f = fee[icls == i].sum()
-                extra = f", 闲置费 {f:,.2f} 万元" if f > 0 else ""
-                items.append(
-                    {
-                        "fill": style["idle_colors"][s],
-                        "stroke": "#000000",
-                        "label": f"{IDLE_STATUS_LABELS[s]} ({icount[i]} 宗{extra})",
-                    }
-                )
-            sections.append({"title": iname, "items": items})
-            layers.append("闲置土地")
-            headline["闲置宗地 idle parcels"] = len(sel)
-            headline["闲置费 idle fees (万元)"] = round(float(fee.sum()), 2)
-        if data.has_fit:
-            sel = np.flatnonzero((p["fit"].astype(object) == "misfit").to_numpy())
-            color = style["misfit_color"]
-            PolygonLayer(
-                parcel_store,
-                "产业不符宗地",
-                [{"stroke": color}],
-                members=sel,
-                pane="dz_misfit",
-                weight=2.5,
-                fill=False,
-            ).add_to(m)
-            sections.append(
-                {
-                    "title": "产业不符宗地",
-                    "items": [
-                        {
-                            "stroke": color,
-                            "label": f"{FIT_LABELS['misfit']} ({len(sel)} 宗)",
-                        }
-                    ],
-                }
-            )
-            layers.append("产业不符宗地")
-            headline["产业不符宗地 misfit parcels"] = len(sel)
 
-    base_label = base.get("label", basemap)
+def _zone_layer(canvas: Canvas, zones: pd.DataFrame) -> None:
+    """Zones coloured by 首位产业, with their popups."""
+    z = zones.reset_index(drop=True)
+    cls, classes, leads = _zone_colours(z, canvas.policy)
+    attrs = [
+        _str_column(z["name"], "开发区名称", tooltip=True),
+        _str_column(z["zone_code"], "开发区代码"),
+        _str_column(z["level"], "批准级别"),
+        _str_column(z["zone_type"], "开发区类型"),
+        _str_column(z["lead_industry"], "首位产业", tooltip=True),
+        _str_column(z["main_industries"], "主导产业"),
+        _num_column(z["approved_area_ha"], "核准面积", decimals=2, unit="公顷"),
+    ]
+    store = canvas.store("zone", z, attrs, title="开发区")
+    PolygonLayer(
+        store,
+        "开发区 (按首位产业着色)",
+        classes,
+        cls=cls,
+        pane="dz_zone",
+        weight=2,
+        fillOpacity=0.15,
+    ).add_to(canvas.map)
+    canvas.legend("开发区 (首位产业 / 主导产业)", _zone_legend(z, cls, classes, leads), "开发区")
+
+
+def _corridor_parts(data: MapData) -> tuple[list[np.ndarray], list[str], list[str]]:
+    """Geometries, kinds (走廊范围 / 成员开发区) and names of the corridor layer."""
+    parts, kinds, names = [], [], []
+    if data.corridor is not None:
+        parts.append(data.corridor.geometry.to_numpy())
+        kinds += ["走廊范围"] * len(data.corridor)
+        names += data.corridor["name"].astype(str).tolist()
+    if data.corridor_zones is not None and data.zones is not None:
+        mz = data.zones.loc[data.zones["zone_code"].astype(str).isin(data.corridor_zones)]
+        parts.append(mz.geometry.to_numpy())
+        kinds += ["成员开发区"] * len(mz)
+        names += mz["name"].astype(str).tolist()
+    return parts, kinds, names
+
+
+def _corridor_layer(canvas: Canvas, data: MapData) -> None:
+    """The corridor's extent and its member zones: outlines, no popups."""
+    parts, kinds, names = _corridor_parts(data)
+    if not parts or not sum(len(p) for p in parts):
+        return
+    attrs = [_str_column(pd.Series(names), "名称"), _str_column(pd.Series(kinds), "类型")]
+    store = canvas.store("corridor", np.concatenate(parts), attrs, title="合六经济走廊")
+    color = canvas.policy.zones.corridor_color
+    kind_cls = np.array([0 if k == "走廊范围" else 1 for k in kinds])
+    PolygonLayer(
+        store,
+        "合六经济走廊及成员开发区",
+        [{"stroke": color}, {"stroke": color, "fill": color}],
+        cls=kind_cls,
+        pane="dz_corridor",
+        weight=3,
+        fillOpacity=0.1,
+        interactive=False,
+    ).add_to(canvas.map)
+    items = [
+        {"stroke": color, "label": "走廊范围"},
+        {"stroke": color, "fill": color, "label": "成员开发区"},
+    ]
+    canvas.legend("合六经济走廊", items, "合六经济走廊")
+
+
+def _grade_layer(canvas: Canvas, p: pd.DataFrame, year: int) -> PolygonStore:
+    """Parcels by performance grade; returns the parcel store the other layers share."""
+    pool, attrs = _parcel_attrs(p)
+    store = canvas.store("parcel", p, attrs, title="宗地", pool=pool)
+    colours = _colours(canvas.policy.grade_colors, MAP_GRADES, "grade_colors")
+    grade_idx = {g: i for i, g in enumerate(MAP_GRADES)}
+    gcls = p["grade"].map(grade_idx).fillna(grade_idx["none"]).astype(int).to_numpy()
+    classes = [{"fill": c, "stroke": "#555555"} for c in colours]
+    name = f"宗地亩均效益等级 ({year}年)"
+    PolygonLayer(
+        store,
+        name,
+        classes,
+        cls=gcls,
+        pane="dz_parcel",
+        weight=0.5,
+        fillOpacity=canvas.policy.fill_opacity,
+    ).add_to(canvas.map)
+    counts = np.bincount(gcls, minlength=len(MAP_GRADES))
+    items = [
+        {**classes[i], "label": f"{GRADE_LABELS[g]} ({counts[i]} 宗)"}
+        for i, g in enumerate(MAP_GRADES)
+    ]
+    canvas.legend(name, items, "宗地亩均效益等级")
+    canvas.headline["宗地 parcels"] = len(p)
+    return store
+
+
+def _idle_layer(canvas: Canvas, store: PolygonStore, p: pd.DataFrame, as_of: Any) -> None:
+    """Idle land: the parcels whose status is a key of ``[maps.idle_colors]``."""
+    drawn = tuple(canvas.policy.idle_colors)
+    status = p["idle_status"].astype(object)
+    idx = {s: i for i, s in enumerate(drawn)}
+    sel = np.flatnonzero(status.isin(drawn).to_numpy())
+    icls = status.iloc[sel].map(idx).astype(int).to_numpy()
+    classes = [{"fill": canvas.policy.idle_colors[s], "stroke": "#000000"} for s in drawn]
+    name = f"闲置土地 (截至 {as_of})"
+    PolygonLayer(
+        store,
+        name,
+        classes,
+        members=sel,
+        cls=icls,
+        pane="dz_idle",
+        weight=1,
+        fillOpacity=0.85,
+    ).add_to(canvas.map)
+    fee = pd.to_numeric(p["idle_fee_wan"], errors="coerce").iloc[sel]
+    count = np.bincount(icls, minlength=len(drawn))
+    items = []
+    for i, s in enumerate(drawn):
+        f = fee[icls == i].sum()
+        extra = f", 闲置费 {f:,.2f} 万元" if f > 0 else ""
+        label = IDLE_STATUS_LABELS.get(s, s)
+        items.append({**classes[i], "label": f"{label} ({count[i]} 宗{extra})"})
+    canvas.legend(name, items, "闲置土地")
+    canvas.headline["闲置宗地 idle parcels"] = len(sel)
+    canvas.headline["闲置费 idle fees (万元)"] = round(float(fee.sum()), 2)
+
+
+def _misfit_layer(canvas: Canvas, store: PolygonStore, p: pd.DataFrame) -> None:
+    """Parcels whose industry fits none of their zone's lead or main industries."""
+    sel = np.flatnonzero((p["fit"].astype(object) == "misfit").to_numpy())
+    color = canvas.policy.misfit_color
+    PolygonLayer(
+        store,
+        "产业不符宗地",
+        [{"stroke": color}],
+        members=sel,
+        pane="dz_misfit",
+        weight=2.5,
+        fill=False,
+    ).add_to(canvas.map)
+    items = [{"stroke": color, "label": f"{FIT_LABELS['misfit']} ({len(sel)} 宗)"}]
+    canvas.legend("产业不符宗地", items, "产业不符宗地")
+    canvas.headline["产业不符宗地 misfit parcels"] = len(sel)
+
+
+def _crs_text(base: Basemap, gcj: bool) -> str:
+    """The legend's line on the basemap and how the data sits on it."""
     if gcj:
-        crs_text = (
-            f"底图: {base_label} (GCJ-02)。数据坐标系: CGCS2000 (EPSG:4490), "
+        return (
+            f"底图: {base.label} (GCJ-02)。数据坐标系: CGCS2000 (EPSG:{SRID}), "
             "已按 GCJ-02 偏移绘制以与底图配准。"
         )
-    else:
-        crs_text = (
-            f"底图: {base_label} (WGS84)。数据坐标系: CGCS2000 (EPSG:4490), "
-            "按经纬度直接绘制 (与 WGS84 相差厘米级)。"
-        )
+    return (
+        f"底图: {base.label} (WGS84)。数据坐标系: CGCS2000 (EPSG:{SRID}), "
+        "按经纬度直接绘制 (与 WGS84 相差厘米级)。"
+    )
+
+
+def _runtime(
+    canvas: Canvas, store: PolygonStore | None, *, title: str, base: Basemap, notes: list[str]
+) -> None:
+    """Legend, search over the parcels, fullscreen, measure and layer controls."""
     legend = {
-        "title": f"开发区工业用地 {year}年 (截至 {as_of})",
-        "sections": sections,
-        "crs": crs_text,
+        "title": title,
+        "sections": canvas.sections,
+        "crs": _crs_text(base, canvas.gcj),
         "notes": notes,
     }
     search = {
@@ -583,7 +597,8 @@ def build_map(
         "columns": [0, 1, 2],
         "show": [0, 1],
     }
-    m.add_child(Runtime(legend, parcel_store, search))
+    m = canvas.map
+    m.add_child(Runtime(legend, store, search))
     Fullscreen(title="全屏", title_cancel="退出全屏", position="topleft").add_to(m)
     MeasureControl(
         position="topleft",
@@ -593,13 +608,61 @@ def build_map(
         secondary_area_unit="hectares",
     ).add_to(m)
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    headline["年度 year"] = year
-    headline["基准日 as-of"] = str(as_of)
-    headline["图层 layers"] = "、".join(layers)
-    headline["底图 basemap"] = f"{base_label} ({'GCJ-02' if gcj else 'WGS84'})"
+
+
+def build_map(
+    data: MapData, *, year: int, as_of: Any, basemap: str, policy: MapsPolicy
+) -> tuple[folium.Map, dict[str, Any]]:
+    """Assemble the Folium map; returns it with headline facts (counts, layers).
+
+    Parameters
+    ----------
+    data
+        Frames read by :func:`devzone.jobs.maps.read_map_data`.
+    year, as_of
+        Shown in the layer names and the legend title.
+    basemap
+        A key of ``policy.basemaps`` (``osm``, ``gaode``, ``none``).
+    policy
+        The ``[maps]`` section (colours, basemaps, precision, opacity); labels come
+        from :mod:`devzone.vocab`.
+
+    Raises
+    ------
+    ConfigError
+        Unknown basemap, or a grade without a colour.
+    """
+    base = basemap_of(policy, basemap)
+    m = folium.Map(tiles=None, prefer_canvas=True, zoom_control=True, control_scale=False)
+    canvas = Canvas(m, policy, gcj=base.crs == "GCJ-02")
+    _tiles(m, base)
+    _fit_view(canvas, data)
+    for i, pane in enumerate(PANES):
+        CustomPane(pane, z_index=410 + 10 * i, pointer_events=False).add_to(m)
+    if data.districts is not None:
+        _district_layer(canvas, data.districts)
+    if data.zones is not None:
+        _zone_layer(canvas, data.zones)
+    if data.corridor is not None or data.corridor_zones is not None:
+        _corridor_layer(canvas, data)
+    store = None
+    if data.parcels is not None:
+        store = _grade_layer(canvas, data.parcels, year)
+        if data.has_idle:
+            _idle_layer(canvas, store, data.parcels, as_of)
+        if data.has_fit:
+            _misfit_layer(canvas, store, data.parcels)
+    notes = list(data.notes)
+    title = f"开发区工业用地 {year}年 (截至 {as_of})"
+    _runtime(canvas, store, title=title, base=base, notes=notes)
+    head = canvas.headline
+    head["年度 year"] = year
+    head["基准日 as-of"] = str(as_of)
+    head["图层 layers"] = "、".join(canvas.layers)
+    head["底图 basemap"] = f"{base.label} ({'GCJ-02' if canvas.gcj else 'WGS84'})"
     if notes:
-        headline["说明 notes"] = "; ".join(notes)
-    return m, headline
+        head["说明 notes"] = "; ".join(notes)
+    return m, head
 
 
 def render_html(m: folium.Map) -> str:

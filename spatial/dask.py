@@ -1,4 +1,4 @@
-"""The dask engine: the spatial steps of :mod:`devzone.spatial` on dask.distributed.
+"""The dask engine: the spatial kernels of :mod:`devzone.spatial.local` on dask.distributed.
 
 Selected with ``engine_context("dask", scheduler)`` (CLI ``--engine dask
 [--scheduler tcp://host:8786]``). Without a scheduler address a LocalCluster is
@@ -20,7 +20,8 @@ How a join runs
 3. The hulls are joined (a few hundred rows): each left partition is paired only
    with the right partitions whose hulls intersect it, and one task per left
    partition runs the *same* vectorised shapely kernel as the local engine
-   (:func:`devzone.spatial.covered_area`, :func:`devzone.spatial.containing_position`)
+   (:func:`~devzone.spatial.local.covered_area`,
+   :func:`~devzone.spatial.local.containing_position`)
    on that partition and its candidates. Every right row lives in exactly one
    partition, so nothing is counted twice.
 4. Only the per-row results (position + numbers) travel back to the client.
@@ -47,14 +48,10 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
-from devzone.crs import SRID
 from devzone.errors import ConfigError
-from devzone.spatial import (
-    EngineState,
-    containing_position,
-    covered_area,
-    share_of,
-)
+from devzone.spatial.engine import EngineState
+from devzone.spatial.local import containing_position, covered_area, geoms_in, share_of
+from devzone.units import SRID
 
 __all__ = [
     "ROWS_PER_PARTITION",
@@ -112,19 +109,12 @@ def get_client(state: EngineState) -> Any:
 
 def _warm_up() -> None:
     """Import the geometry stack on a worker (else the first task pays for it)."""
-    import devzone.spatial  # noqa: F401
+    import devzone.spatial.local  # noqa: F401
 
 
 def close_client(state: EngineState) -> None:
     """Close the client (and the LocalCluster this engine started, if any)."""
-    try:
-        if state.client is not None:
-            state.client.close()
-        if state.cluster is not None:
-            state.cluster.close()
-    finally:
-        state.client = None
-        state.cluster = None
+    state.close()
 
 
 @contextlib.contextmanager
@@ -147,8 +137,6 @@ def _workers(client: Any) -> int:
 
 def _prepare(part: gpd.GeoDataFrame, crs: Any, points: bool) -> gpd.GeoDataFrame:
     """Reproject, repair (and for points: representative point) one partition."""
-    from devzone.spatial import geoms_in
-
     geoms = geoms_in(part, crs)
     if points:
         geoms = shapely.point_on_surface(geoms)

@@ -80,14 +80,11 @@ def sample_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _layers(path: Path) -> dict[str, gpd.GeoDataFrame]:
     from devzone.db.engine import make_engine
-    from devzone.db.io import read_table
+    from devzone.db.io import read
 
     engine = make_engine(str(path))
     try:
-        return {
-            name: read_table(engine, name)
-            for name in ("district", "dev_zone", "parcel", "building")
-        }
+        return {name: read(engine, name) for name in ("district", "dev_zone", "parcel", "building")}
     finally:
         engine.dispose()
 
@@ -181,7 +178,8 @@ def _result_tables(path: Path) -> dict[str, pd.DataFrame]:
     from sqlalchemy import inspect
 
     from devzone.db.engine import make_engine
-    from devzone.db.io import read_table
+    from devzone.db.io import read
+    from devzone.errors import DatabaseError
 
     inputs = {
         "district", "dev_zone", "land_supply", "parcel", "enterprise", "enterprise_indicator",
@@ -196,9 +194,10 @@ def _result_tables(path: Path) -> dict[str, pd.DataFrame]:
         tables = {}
         for name in names:
             try:
-                tables[name] = read_table(engine, name)
-            except KeyError:  # not a devzone table (spatialite metadata)
+                frame = read(engine, name, required=False)
+            except DatabaseError:  # not a devzone table (spatialite metadata)
                 continue
+            tables[name] = pd.DataFrame() if frame is None else frame  # None: no rows
         return tables
     finally:
         engine.dispose()

@@ -20,8 +20,9 @@ import shapely
 from shapely.geometry import MultiPolygon, box
 from sqlalchemy import Engine
 
-from devzone.db.io import table_of, to_records, write_rows
-from devzone.db.schema import SRID
+from devzone.db.bulk import insert_rows
+from devzone.db.io import table_of, write_frame
+from devzone.units import SRID
 
 YEAR = 2019
 AS_OF = dt.date(2019, 12, 31)
@@ -46,7 +47,7 @@ def insert_spatial(engine: Engine, name: str, df: pd.DataFrame) -> None:
     """Append rows with a shapely ``geom`` column to input table ``name``.
 
     GeoPackage: through GDAL (pyogrio), which writes GeoPackage binary geometries as
-    QGIS does; PostGIS: GeoAlchemy2 inserts.
+    QGIS does; PostGIS: the bulk path (COPY).
     """
     if engine.dialect.name == "geopackage":
         import pyogrio
@@ -57,13 +58,24 @@ def insert_spatial(engine: Engine, name: str, df: pd.DataFrame) -> None:
         engine.dispose()  # GDAL must not write while a pooled SQLite connection is open
         pyogrio.write_dataframe(gdf, gpkg_path(str(engine.url)), layer=name, append=True)
         return
-    from geoalchemy2.shape import from_shape
-    from sqlalchemy import insert
-
-    table = table_of(name)
-    df = df.assign(geom=[from_shape(g, srid=SRID) for g in df["geom"]])
     with engine.begin() as conn:
-        conn.execute(insert(table), to_records(df, table))
+        insert_rows(
+            conn,
+            table_of(name),
+            df.drop(columns="geom"),
+            np.asarray(df["geom"].to_numpy(), dtype=object),
+        )
+
+
+def write_result(
+    engine: Engine, name: str, df: pd.DataFrame, replace_where: dict | None = None
+) -> None:
+    """Write the given columns of result table ``name``; its other columns stay empty."""
+    columns = [c.name for c in table_of(name).c if c.name != "fid"]
+    frame = df.reindex(columns=columns)
+    if "geom" in frame:
+        frame["geom"] = np.array([None] * len(frame), dtype=object)
+    write_frame(engine, name, frame, replace_where=replace_where)
 
 
 def build_small_db(engine: Engine) -> None:
@@ -122,7 +134,7 @@ def build_small_db(engine: Engine) -> None:
         ),
     )
     # Grades A, B, C, D, T; parcel 6 has no evaluation → "none".
-    write_rows(
+    write_result(
         engine,
         "parcel_performance",
         pd.DataFrame(
@@ -137,7 +149,7 @@ def build_small_db(engine: Engine) -> None:
         ),
         replace_where={"year": YEAR},
     )
-    write_rows(
+    write_result(
         engine,
         "parcel_intensity",
         pd.DataFrame(
@@ -148,7 +160,7 @@ def build_small_db(engine: Engine) -> None:
             }
         ),
     )
-    write_rows(
+    write_result(
         engine,
         "parcel_idle_status",
         pd.DataFrame(
@@ -173,12 +185,12 @@ def build_small_db(engine: Engine) -> None:
             }
         ),
     )
-    write_rows(
+    write_result(
         engine,
         "corridor_zone",
         pd.DataFrame({"zone_code": ["G341130"], "member_by": ["geometry"]}),
     )
-    write_rows(
+    write_result(
         engine,
         "parcel_industry_fit",
         pd.DataFrame(
@@ -194,7 +206,7 @@ def build_small_db(engine: Engine) -> None:
 
 
 def test_read_map_data_joins_every_fact(engine: Engine) -> None:
-    from devzone.maps.data import read_map_data
+    from devzone.jobs.maps import read_map_data
 
     build_small_db(engine)
     data = read_map_data(engine, year=YEAR, as_of=AS_OF)
@@ -222,7 +234,7 @@ def test_read_map_data_joins_every_fact(engine: Engine) -> None:
 def test_parcels_without_registered_area_are_measured(tmp_path: Path) -> None:
     from devzone.db.admin import init_db
     from devzone.db.engine import make_engine
-    from devzone.maps.data import read_map_data
+    from devzone.jobs.maps import read_map_data
 
     eng = make_engine(f"gpkg:///{tmp_path / 'area.gpkg'}", create=True)
     init_db(eng)
@@ -367,15 +379,15 @@ def test_gcj02_shift_matches_the_catalog_points(shared_dir: Path) -> None:
 
 
 def test_gaode_map_draws_layers_in_gcj02(engine: Engine, tmp_path: Path) -> None:
-    from devzone.config import load_policy
     from devzone.crs import wgs84_to_gcj02
+    from devzone.jobs.maps import read_map_data
     from devzone.maps.build import build_map
-    from devzone.maps.data import read_map_data
+    from devzone.policy import load_policy
 
     build_small_db(engine)
     data = read_map_data(engine, year=YEAR, as_of=AS_OF)
-    style = load_policy()["maps"]
-    m, head = build_map(data, year=YEAR, as_of=AS_OF, basemap="gaode", style=style)
+    policy = load_policy().maps
+    m, head = build_map(data, year=YEAR, as_of=AS_OF, basemap="gaode", policy=policy)
     assert head["底图 basemap"] == "高德地图 (GCJ-02)"
     stores = [c for c in m._children.values() if type(c).__name__ == "PolygonStore"]
     parcel = next(s for s in stores if s.key == "parcel")
@@ -456,3 +468,33 @@ def test_cli_writes_the_map_and_reports_bad_input(tmp_path: Path) -> None:
     assert bad.returncode == 2
     assert "--as-of" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_drawn_layers_follow_the_typed_maps_policy(engine: Engine) -> None:
+    """The idle layer draws exactly the statuses of [maps.idle_colors]; every grade needs
+    a colour (no built-in fallback); legend labels are the vocabulary's."""
+    from devzone.errors import ConfigError
+    from devzone.jobs.maps import read_map_data
+    from devzone.maps.build import build_map
+    from devzone.policy import load_policy, replace
+    from devzone.vocab import GRADE_LABELS, IDLE_STATUS_LABELS
+
+    build_small_db(engine)
+    data = read_map_data(engine, year=YEAR, as_of=AS_OF)
+    maps = load_policy().maps
+    _, head = build_map(data, year=YEAR, as_of=AS_OF, basemap="none", policy=maps)
+    assert head["闲置宗地 idle parcels"] == 2  # idle_fee + overdue
+    fee_only = replace(maps, idle_colors={"idle_fee": maps.idle_colors["idle_fee"]})
+    m, head = build_map(data, year=YEAR, as_of=AS_OF, basemap="none", policy=fee_only)
+    assert head["闲置宗地 idle parcels"] == 1  # overdue is no longer drawn
+    runtime = next(c for c in m._children.values() if type(c).__name__ == "Runtime")
+    import json
+
+    items = [i["label"] for sec in json.loads(runtime.legend)["sections"] for i in sec["items"]]
+    legend = "\n".join(items)
+    assert f"{IDLE_STATUS_LABELS['idle_fee']} (1 宗, 闲置费 20.00 万元)" in legend
+    assert IDLE_STATUS_LABELS["overdue"] not in legend
+    assert f"{GRADE_LABELS['none']} (1 宗)" in legend
+    no_t = replace(maps, grade_colors={k: v for k, v in maps.grade_colors.items() if k != "T"})
+    with pytest.raises(ConfigError, match=r"\[maps.grade_colors\] has no colour for T"):
+        build_map(data, year=YEAR, as_of=AS_OF, basemap="none", policy=no_t)

@@ -14,7 +14,7 @@ import pyogrio
 import pytest
 from test_map_browser import click_parcel, errors, open_map, screenshot
 
-from devzone.config import data_path
+from devzone.paths import data_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

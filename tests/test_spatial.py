@@ -1,6 +1,7 @@
 """devzone.spatial: footprint_share / assign_by_location on the local and postgis engines.
 
-Expected values are worked by hand on boxes drawn in AREA_CRS (EPSG:4548, metres) and
+Expected values are worked by hand on boxes drawn in EPSG:4548 (metres; the default
+area CRS, :func:`devzone.settings.area_crs`) and
 handed to the functions in EPSG:4490, so the reprojection is exercised as well.
 """
 
@@ -13,7 +14,6 @@ import pytest
 import shapely
 from shapely.geometry import Polygon, box
 
-from devzone.crs import AREA_CRS
 from devzone.errors import ConfigError, InputError
 from devzone.spatial import (
     assign_by_location,
@@ -21,11 +21,14 @@ from devzone.spatial import (
     engine_context,
     footprint_share,
 )
+from devzone.units import SRID
 
+#: The CRS the hand-worked boxes are drawn in (metres), the default area CRS.
+METRES = "EPSG:4548"
 X0, Y0 = 500_000.0, 3_500_000.0  # a point near Lu'an in EPSG:4548
 
 
-def _gdf(geoms: list, crs: str = AREA_CRS, to: int | None = 4490, **cols) -> gpd.GeoDataFrame:
+def _gdf(geoms: list, crs: str = METRES, to: int | None = SRID, **cols) -> gpd.GeoDataFrame:
     frame = gpd.GeoDataFrame(cols, geometry=geoms, crs=crs)
     return frame.to_crs(to) if to else frame
 
@@ -87,7 +90,7 @@ def test_footprint_share_clips_overlapping_footprints_and_repairs_invalid() -> N
 
 def test_footprint_share_without_buildings_and_without_crs() -> None:
     parcels = _gdf([box(116.5, 31.7, 116.51, 31.71)], crs=None, to=None, parcel_code=["P"])
-    empty = gpd.GeoDataFrame(geometry=[], crs=4490)
+    empty = gpd.GeoDataFrame(geometry=[], crs=SRID)
     share = footprint_share(parcels, empty)
     assert share.tolist() == [0.0]
 
@@ -118,8 +121,8 @@ def test_assign_by_location_by_hand() -> None:
 
 def test_assign_tie_goes_to_first_polygon_and_int_keys_stay_ints() -> None:
     # A point exactly on the shared edge x = 100 belongs to both: the first listed wins.
-    polys = _gdf([box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=AREA_CRS, to=None, k=[7, 3])
-    pts = _gdf([shapely.Point(100, 50), shapely.Point(500, 50)], crs=AREA_CRS, to=None)
+    polys = _gdf([box(0, 0, 100, 100), box(100, 0, 200, 100)], crs=METRES, to=None, k=[7, 3])
+    pts = _gdf([shapely.Point(100, 50), shapely.Point(500, 50)], crs=METRES, to=None)
     got = assign_by_location(pts, polys, "k")
     assert str(got.dtype) == "Int64"
     assert got.iloc[0] == 7
@@ -171,33 +174,40 @@ def test_postgis_engine_matches_local(engine) -> None:
     pd.testing.assert_series_equal(assigned, local_assign)
 
 
-def _ewkt(frame: gpd.GeoDataFrame) -> list[str | None]:
-    multi = [None if g is None else shapely.MultiPolygon([g]) for g in frame.geometry]
-    return [None if g is None else f"SRID=4490;{g.wkt}" for g in multi]
+def _multi(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """The frame's polygons as MultiPolygons in EPSG:4490 (the stored type), None kept."""
+    return np.array(
+        [None if g is None else shapely.MultiPolygon([g]) for g in frame.to_crs(SRID).geometry],
+        dtype=object,
+    )
 
 
 @pytest.mark.postgis
 def test_footprint_share_in_db_by_hand(pg_url: str) -> None:
     """The in-place PostGIS join over the parcel and building tables."""
     from devzone.db.admin import init_db
+    from devzone.db.bulk import insert_rows
     from devzone.db.engine import make_engine
-    from devzone.db.io import write_rows
+    from devzone.db.io import table_of
     from devzone.spatial import footprint_share_in_db
 
     db = make_engine(pg_url, create=True)
     try:
         init_db(db)
         parcels, buildings = _parcels(), _buildings()
-        write_rows(
-            db,
-            "parcel",
-            pd.DataFrame({"parcel_code": parcels["parcel_code"], "geom": _ewkt(parcels)}),
-        )
-        write_rows(
-            db,
-            "building",
-            pd.DataFrame({"building_code": ["b1", "b2", "b3"], "geom": _ewkt(buildings)}),
-        )
+        with db.begin() as conn:
+            insert_rows(
+                conn,
+                table_of("parcel"),
+                pd.DataFrame({"parcel_code": parcels["parcel_code"]}),
+                _multi(parcels),
+            )
+            insert_rows(
+                conn,
+                table_of("building"),
+                pd.DataFrame({"building_code": ["b1", "b2", "b3"]}),
+                _multi(buildings),
+            )
         share = footprint_share_in_db(db)
     finally:
         db.dispose()
@@ -221,19 +231,22 @@ def test_footprint_share_in_db_refuses_geopackage(tmp_path) -> None:
         db.dispose()
 
 
-def test_area_crs_from_environment_is_checked(tmp_path) -> None:
+def test_area_crs_from_environment_is_checked(tmp_path, monkeypatch) -> None:
     """DEVZONE_AREA_CRS: normalised to EPSG:<code>; a wrong one is a one-paragraph error."""
     import os
     import subprocess
     import sys
     from pathlib import Path
 
-    from devzone.crs import _area_crs_from_env
+    from devzone.settings import area_crs
 
-    assert _area_crs_from_env(None) == "EPSG:4548"
-    assert _area_crs_from_env(" epsg:4549 ") == "EPSG:4549"  # CM 120°E
+    monkeypatch.delenv("DEVZONE_AREA_CRS", raising=False)
+    assert area_crs(None) == "EPSG:4548"
+    assert area_crs(" epsg:4549 ") == "EPSG:4549"  # CM 120°E
     with pytest.raises(ConfigError, match="projected"):
-        _area_crs_from_env("EPSG:4490")  # geographic: degrees, not metres
+        area_crs("EPSG:4490")  # geographic: degrees, not metres
+    monkeypatch.setenv("DEVZONE_AREA_CRS", "EPSG:4549")
+    assert area_crs() == "EPSG:4549"  # read at call time, not at import
     devzone = str(Path(sys.executable).with_name("devzone"))
     env = dict(os.environ, DEVZONE_AREA_CRS="EPSG:45480")  # a typo of 4548
     res = subprocess.run(
