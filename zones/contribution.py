@@ -66,9 +66,7 @@ def deflator_for(policy: CorridorPolicy, year: int) -> float:
     return value
 
 
-def firm_value_added(
-    indicators: pd.DataFrame, *, year: int, scope: str
-) -> pd.DataFrame:
+def firm_value_added(indicators: pd.DataFrame, *, year: int, scope: str) -> pd.DataFrame:
     """Scale-industry value added of each firm for ``year`` and ``year − 1``.
 
     Parameters

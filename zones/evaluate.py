@@ -9,31 +9,15 @@ like (a stored earlier run is not reused).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import replace
 
 import pandas as pd
 
 from devzone.policy.sections import IntensityPolicy, ZonesPolicy
-from devzone.zones.indicators import zone_indicators
+from devzone.zones.indicators import ZoneInputs, zone_indicators
 from devzone.zones.ranking import composite_score, rank_change, rank_within_type
 
 __all__ = ["ZoneInputs", "evaluate_zones", "idle_snapshot"]
-
-
-@dataclass
-class ZoneInputs:
-    """The tables a zone evaluation reads (each optional except zones and parcels)."""
-
-    zones: pd.DataFrame
-    parcels: pd.DataFrame
-    buildings: pd.DataFrame | None = None
-    indicators: pd.DataFrame | None = None  # enterprise_indicator, all years
-    parcel_enterprise: pd.DataFrame | None = None
-    progress: pd.DataFrame | None = None
-    idle: pd.DataFrame | None = None  # parcel_idle_status, all as-of dates
-    evaluation: pd.DataFrame | None = None  # enterprise_evaluation, all years
-    fit_shares: pd.DataFrame | None = None  # zone_fit_shares output
-    notes: list[str] = field(default_factory=list)
 
 
 def idle_snapshot(idle: pd.DataFrame | None, year: int) -> tuple[pd.DataFrame | None, str]:
@@ -74,20 +58,13 @@ def _one_year(
 ) -> pd.DataFrame:
     """Indicators, composite score and rank within type of one year."""
     idle, idle_as_of = idle_snapshot(inputs.idle, year)
-    ind = zone_indicators(
-        inputs.zones,
-        inputs.parcels,
-        year=year,
-        buildings=inputs.buildings,
+    of_year = replace(
+        inputs,
         indicators=_year_rows(inputs.indicators, year),
-        parcel_enterprise=inputs.parcel_enterprise,
-        progress=inputs.progress,
         idle=idle,
         evaluation=_year_rows(inputs.evaluation, year),
-        policy=policy,
-        intensity=intensity,
-        area_crs=area_crs,
     )
+    ind = zone_indicators(of_year, year=year, policy=policy, intensity=intensity, area_crs=area_crs)
     if idle is None:
         # No idle-land snapshot for the year: G is unknown, not zero.
         ind["idle_rate"] = float("nan")
@@ -103,8 +80,13 @@ def _one_year(
 
 
 #: Zone fit shares carried onto the evaluation rows.
-FIT_COLUMNS = ("land_fit_share", "land_lead_share", "output_fit_share", "tax_fit_share",
-               "misfit_parcels")
+FIT_COLUMNS = (
+    "land_fit_share",
+    "land_lead_share",
+    "output_fit_share",
+    "tax_fit_share",
+    "misfit_parcels",
+)
 
 
 def _with_registry_and_fit(current: pd.DataFrame, inputs: ZoneInputs) -> pd.DataFrame:

@@ -31,6 +31,7 @@ the year's ``enterprise_indicator.tax_wan`` spread over parcels by used area.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -43,7 +44,9 @@ from devzone.units import M2_PER_HA, M2_PER_MU, MU_PER_HA
 from devzone.zones.alloc import firm_parcel_shares, parcel_area_m2
 
 __all__ = [
+    "CONTRACT_COLUMNS",
     "INDICATORS",
+    "ZoneInputs",
     "classify_parcels",
     "parcel_investment",
     "zone_areas",
@@ -67,8 +70,42 @@ INDICATORS: dict[str, str] = {
     "idle_rate": "土地闲置率",
 }
 
+#: Supply-contract columns the zone analyses read from a parcel's contract
+#: (:func:`devzone.db.io.parcels_with_contract` ``columns``).
+CONTRACT_COLUMNS = (
+    "industry_code",
+    "contract_date",
+    "agreed_start_date",
+    "actual_start_date",
+    "actual_completion_date",
+    "committed_invest_wan_per_mu",
+    "committed_tax_wan_per_mu",
+    "price_wan",
+)
+
 #: The grades whose firms count as graded (分档企业).
 _GRADED = ["A", "B", "C", "D"]
+
+
+@dataclass
+class ZoneInputs:
+    """The tables a zone evaluation reads (each optional except zones and parcels).
+
+    For :func:`zone_indicators` of one year, ``indicators`` and ``evaluation`` are that
+    year's rows and ``idle`` one as-of date's rows; :func:`devzone.zones.evaluate.
+    evaluate_zones` takes every year and picks them.
+    """
+
+    zones: pd.DataFrame
+    parcels: pd.DataFrame
+    buildings: pd.DataFrame | None = None
+    indicators: pd.DataFrame | None = None  # enterprise_indicator
+    parcel_enterprise: pd.DataFrame | None = None
+    progress: pd.DataFrame | None = None
+    idle: pd.DataFrame | None = None  # parcel_idle_status
+    evaluation: pd.DataFrame | None = None  # enterprise_evaluation
+    fit_shares: pd.DataFrame | None = None  # zone_fit_shares output
+    notes: list[str] = field(default_factory=list)
 
 
 def _year_end(year: int) -> pd.Timestamp:
@@ -151,9 +188,9 @@ def classify_parcels(
     def date(name: str) -> pd.Series:
         return pd.to_datetime(_column(parcels, name), errors="coerce")
 
-    has_contract = _column(parcels, "supervision_no").notna() | _column(
-        parcels, "agreed_start_date"
-    ).notna()
+    has_contract = (
+        _column(parcels, "supervision_no").notna() | _column(parcels, "agreed_start_date").notna()
+    )
     signed = date("contract_date")
     out["supplied"] = (has_contract & (signed.isna() | (signed <= year_end))).astype(bool)
     b = _building_sums(_place_buildings(buildings, parcels), intensity=intensity, area_crs=crs)
@@ -286,9 +323,7 @@ def zone_areas(zones: pd.DataFrame, *, area_crs: str | None = None) -> pd.DataFr
     return out
 
 
-def _zone_sum(
-    cls: pd.DataFrame, zone_index: pd.Index
-) -> Callable[..., pd.Series]:
+def _zone_sum(cls: pd.DataFrame, zone_index: pd.Index) -> Callable[..., pd.Series]:
     """A function summing a parcel column (optionally masked) per zone."""
 
     def zsum(values: pd.Series, mask: pd.Series | None = None) -> pd.Series:
@@ -364,9 +399,9 @@ def parcel_investment(
         invest = parcels["parcel_code"].map(by_code)
         if "supervision_no" in parcels:
             invest = invest.fillna(parcels["supervision_no"].map(by_no))
-    committed = pd.to_numeric(
-        _column(parcels, "committed_invest_wan_per_mu"), errors="coerce"
-    ) * (parcel_m2.to_numpy() / M2_PER_MU)
+    committed = pd.to_numeric(_column(parcels, "committed_invest_wan_per_mu"), errors="coerce") * (
+        parcel_m2.to_numpy() / M2_PER_MU
+    )
     from_contract = invest.isna() & committed.notna()
     return invest.fillna(committed).fillna(0.0), from_contract
 
@@ -438,39 +473,31 @@ def _performance_aggregates(
 
 
 def zone_indicators(
-    zones: pd.DataFrame,
-    parcels: pd.DataFrame,
+    inputs: ZoneInputs,
     *,
     year: int,
     policy: ZonesPolicy,
     intensity: IntensityPolicy,
-    buildings: pd.DataFrame | None = None,
-    indicators: pd.DataFrame | None = None,
-    parcel_enterprise: pd.DataFrame | None = None,
-    progress: pd.DataFrame | None = None,
-    idle: pd.DataFrame | None = None,
-    evaluation: pd.DataFrame | None = None,
     area_crs: str | None = None,
 ) -> pd.DataFrame:
     """TD/T 1029 intensity indicators and performance aggregates per zone and year.
 
     Parameters
     ----------
-    zones
-        ``dev_zone`` rows (GeoDataFrame for boundary areas): ``zone_code``, ``name``,
-        ``approved_area_ha``.
-    parcels
-        :func:`devzone.db.io.parcels_with_contract` output.
+    inputs
+        The tables of the year: ``zones`` (``dev_zone`` rows, a GeoDataFrame for
+        boundary areas: ``zone_code``, ``name``, ``approved_area_ha``); ``parcels``
+        (:func:`devzone.db.io.parcels_with_contract`); optional ``buildings``,
+        ``indicators`` (``enterprise_indicator`` rows of the year),
+        ``parcel_enterprise``, ``progress`` (``project_progress``), ``idle``
+        (``parcel_idle_status`` of an as-of date in the year) and ``evaluation``
+        (``enterprise_evaluation`` rows of the year).
     year
         Evaluation year (built = completed by 31 Dec; tax of that year).
     policy
         The ``[zones]`` section.
     intensity
         The ``[intensity]`` section (counted floor area of buildings).
-    buildings, indicators, parcel_enterprise, progress, idle, evaluation
-        ``building``; ``enterprise_indicator`` rows of the year; ``parcel_enterprise``;
-        ``project_progress``; ``parcel_idle_status`` of an as-of date in the year;
-        ``enterprise_evaluation`` rows of the year. Each optional.
     area_crs
         Projected CRS for measured areas (:func:`devzone.settings.area_crs`).
 
@@ -493,19 +520,27 @@ def zone_indicators(
     >>> parcels = pd.DataFrame({"parcel_code": ["P1", "P2"], "zone_code": ["Z", "Z"],
     ...     "area_m2": [20000.0, 10000.0], "supervision_no": ["S1", None],
     ...     "land_use": ["工业用地", None], "actual_completion_date": ["2018-06-30", None]})
-    >>> out = zone_indicators(zones, parcels, year=2019, policy=pol.zones,
+    >>> out = zone_indicators(ZoneInputs(zones, parcels), year=2019, policy=pol.zones,
     ...                       intensity=pol.intensity)
-    >>> out[["development_rate", "supply_rate", "built_rate", "zone_type"]].round(3).values.tolist()
+    >>> cols = ["development_rate", "supply_rate", "built_rate", "zone_type"]
+    >>> out[cols].round(3).values.tolist()
     [[0.3, 0.667, 1.0, '工业主导型']]
     """
     crs = resolve_area_crs(area_crs)
+    parcels = inputs.parcels
     cls = classify_parcels(
-        parcels, buildings, year=year, policy=policy, intensity=intensity, idle=idle, area_crs=crs
+        parcels,
+        inputs.buildings,
+        year=year,
+        policy=policy,
+        intensity=intensity,
+        idle=inputs.idle,
+        area_crs=crs,
     )
-    out = zone_areas(zones, area_crs=crs)
+    out = zone_areas(inputs.zones, area_crs=crs)
     zone_index = out.index
     out = out.join(_land_class_areas(cls, zone_index))
-    invest, from_contract = parcel_investment(parcels, cls["area_m2"], progress, year=year)
+    invest, from_contract = parcel_investment(parcels, cls["area_m2"], inputs.progress, year=year)
     zsum = _zone_sum(cls, zone_index)
     out["invested_wan"] = zsum(invest, cls["industrial"])
     out["invest_from_contract"] = zsum(from_contract.astype(float), cls["industrial"]).astype(int)
@@ -513,10 +548,10 @@ def zone_indicators(
         cls,
         zone_index,
         parcels=parcels,
-        indicators=indicators,
-        parcel_enterprise=parcel_enterprise,
+        indicators=inputs.indicators,
+        parcel_enterprise=inputs.parcel_enterprise,
         area_crs=crs,
     )
     out = _intensity_ratios(out, policy=policy)
-    out = _performance_aggregates(out, idle=idle, evaluation=evaluation)
+    out = _performance_aggregates(out, idle=inputs.idle, evaluation=inputs.evaluation)
     return out.reset_index()
