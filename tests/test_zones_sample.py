@@ -26,7 +26,7 @@ SAMPLE = data_path("sample")
 
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory: pytest.TempPathFactory):
-    from devzone.cli.demo import sample_paths
+    from devzone.jobs.demo import sample_paths
     from devzone.etl.load import load_paths
     from devzone.jobs.idle import run_idle
     from devzone.jobs.score import run_score
