@@ -314,7 +314,7 @@ def write_corridor_report(
     )
     html = render(
         "corridor.html.j2",
-        title=f"{corridor.get('name', '合六经济走廊')} {year} 年规上工业增长贡献报告",
+        title=f"{corridor['name']} {year} 年规上工业增长贡献报告",
         year=year,
         verdict=list(verdict),
         rows=rows,

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from test_zones_indicators import seed
 
 from devzone.db.admin import init_db

@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 from shapely.geometry import MultiPolygon, Point
 from test_corridor_contribution import indicators
-
 from test_zones_indicators import seed
 
 from devzone.db.io import read

@@ -61,7 +61,12 @@ FIRMS = pd.DataFrame(
 
 def test_parcel_fit() -> None:
     fit = parcel_industry_fit(
-        PARCELS, ZONES, load_industries(), parcel_enterprise=LINKS, enterprises=FIRMS, separator=ZPOL.main_separator
+        PARCELS,
+        ZONES,
+        load_industries(),
+        parcel_enterprise=LINKS,
+        enterprises=FIRMS,
+        separator=ZPOL.main_separator,
     ).set_index("parcel_code")
     assert fit["fit"].to_dict() == {
         "P1": "lead", "P2": "main", "P3": "misfit", "P4": "unknown", "P5": "unknown",
@@ -75,7 +80,12 @@ def test_parcel_fit() -> None:
 def test_zone_shares() -> None:
     industries = load_industries()
     fit = parcel_industry_fit(
-        PARCELS, ZONES, industries, parcel_enterprise=LINKS, enterprises=FIRMS, separator=ZPOL.main_separator
+        PARCELS,
+        ZONES,
+        industries,
+        parcel_enterprise=LINKS,
+        enterprises=FIRMS,
+        separator=ZPOL.main_separator,
     )
     z = zone_fit_shares(
         PARCELS, fit, ZONES, industries, indicators=FIRMS, parcel_enterprise=LINKS, policy=ZPOL

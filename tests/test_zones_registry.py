@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from devzone.errors import ConfigError, InputError
 from devzone.policy import load_policy, replace
 from devzone.policy.sections import ScoreIndicator
-from devzone.errors import ConfigError, InputError
 from devzone.zones.ranking import composite_score, rank_change, rank_within_type
 from devzone.zones.registry import check_zones, load_industries, validate_zones
 

@@ -14,10 +14,10 @@ import re
 import pandas as pd
 import pytest
 
-from devzone.paths import data_path
 from devzone.db.admin import init_db
 from devzone.db.engine import make_engine
 from devzone.db.io import read
+from devzone.paths import data_path
 
 pytestmark = pytest.mark.slow
 
@@ -26,11 +26,11 @@ SAMPLE = data_path("sample")
 
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory: pytest.TempPathFactory):
-    from devzone.jobs.demo import sample_paths
     from devzone.etl.load import load_paths
+    from devzone.jobs.corridor import run_corridor_report
+    from devzone.jobs.demo import sample_paths
     from devzone.jobs.idle import run_idle
     from devzone.jobs.score import run_score
-    from devzone.jobs.corridor import run_corridor_report
     from devzone.jobs.zones import run_zone_rank
 
     tmp = tmp_path_factory.mktemp("sample")
