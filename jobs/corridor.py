@@ -40,11 +40,17 @@ from devzone.zones.corridor import (
 )
 from devzone.zones.indicators import CONTRACT_COLUMNS
 
-__all__ = ["corridor_headline", "run_corridor_report"]
+__all__ = ["corridor_headline", "result_columns", "run_corridor_report"]
 
 
 def result_columns(name: str) -> list[str]:
-    """The columns of result table ``name`` (``fid`` aside), in table order."""
+    """The columns of result table ``name`` (``fid`` aside), in table order.
+
+    Examples
+    --------
+    >>> result_columns("corridor_zone")
+    ['zone_code', 'zone_name', 'member_by', 'parcels']
+    """
     return [c.name for c in table_of(name).c if c.name != "fid"]
 
 

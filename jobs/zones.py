@@ -26,8 +26,8 @@ import pyogrio  # noqa: F401  # isort: skip
 from sqlalchemy import Engine
 
 from devzone.db.engine import redact
-from devzone.db.io import parcels_with_contract, read, synthetic_data, table_of, write_frame
-from devzone.jobs.corridor import run_corridor_report
+from devzone.db.io import parcels_with_contract, read, synthetic_data, write_frame
+from devzone.jobs.corridor import result_columns, run_corridor_report
 from devzone.policy import Policy, load_policy
 from devzone.policy.sections import ZonesPolicy
 from devzone.reports.zone_reports import write_fit_workbook, write_zone_rank_report
@@ -49,11 +49,6 @@ __all__ = [
     "run_zone_rank",
     "zone_registry",
 ]
-
-
-def result_columns(name: str) -> list[str]:
-    """The columns of result table ``name`` (``fid`` aside), in table order."""
-    return [c.name for c in table_of(name).c if c.name != "fid"]
 
 
 @dataclass
