@@ -99,20 +99,23 @@ def synthetic(n: int, seed: int = 2019) -> dict[str, pd.DataFrame]:
 def bench(n: int, workdir: Path) -> list[dict[str, Any]]:
     """The three zone steps of the benchmark protocol at ``n`` parcels."""
     from benchmarks.common import measure, row
-    from devzone.config import load_policy
+    from devzone.policy import load_policy
     from devzone.zones.alloc import firm_parcel_shares
-    from devzone.zones.contribution import corridor_contribution, firm_value_added
+    from devzone.zones.contribution import corridor_contribution, deflator_for, firm_value_added
     from devzone.zones.fit import parcel_industry_fit, zone_fit_shares
-    from devzone.zones.indicators import zone_indicators
+    from devzone.zones.indicators import ZoneInputs, zone_indicators
     from devzone.zones.registry import load_industries
 
     d = synthetic(n)
-    zpol = load_policy()["zones"]
+    policy = load_policy()
+    zpol = policy.zones
     industries = load_industries()
     ind19 = d["indicators"][d["indicators"]["year"] == 2019]
 
     def fit() -> pd.DataFrame:
-        pf = parcel_industry_fit(d["parcels"], d["zones"], industries)
+        pf = parcel_industry_fit(
+            d["parcels"], d["zones"], industries, separator=zpol.main_separator
+        )
         return zone_fit_shares(
             d["parcels"],
             pf,
@@ -124,20 +127,27 @@ def bench(n: int, workdir: Path) -> list[dict[str, Any]]:
         )
 
     def indicators() -> pd.DataFrame:
-        return zone_indicators(
+        inputs = ZoneInputs(
             d["zones"],
             d["parcels"],
-            year=2019,
             buildings=d["buildings"],
             indicators=ind19,
             parcel_enterprise=d["links"],
-            policy=zpol,
         )
+        return zone_indicators(inputs, year=2019, policy=zpol, intensity=policy.intensity)
 
     def contribution() -> Any:
         shares = firm_parcel_shares(d["links"], d["parcels"])
-        va = firm_value_added(d["indicators"], year=2019)
-        return corridor_contribution(va, shares, d["zones"], {"Z0", "Z1", "Z2"}, year=2019)
+        va = firm_value_added(d["indicators"], year=2019, scope=policy.corridor.scope)
+        return corridor_contribution(
+            va,
+            shares,
+            d["zones"],
+            {"Z0", "Z1", "Z2"},
+            year=2019,
+            deflator=deflator_for(policy.corridor, 2019),
+            targets=policy.corridor.targets,
+        )
 
     rows = []
     target = f"< {TARGET_S:g} s at 1M (project target)"

@@ -12,7 +12,7 @@ from rich.table import Table
 from devzone.cli.common import ConfigOption, DbOption, console, open_db
 
 
-def admit(
+def admit(  # noqa: PLR0913 (one parameter per command-line option)
     zone: Annotated[str, typer.Option("--zone", help="Zone code (开发区代码), see `zones list`.")],
     industry: Annotated[
         str, typer.Option("--industry", help="GB/T 4754-2017 industry code, e.g. 3670.")
@@ -35,29 +35,14 @@ def admit(
     (国土资发〔2008〕24号)? Each standard passes or fails with its reason. Thresholds come
     from data/policy/intensity.toml ([intensity.entry_rule], [intensity.min_far_2002]).
     Exit status 0 when every assessed standard passes, 1 when one fails."""
-    from devzone.config import load_policy
-    from devzone.jobs.zones import _industries_path, load_zones
-    from devzone.zones.admit import admission_check
-    from devzone.zones.registry import load_industries
+    from devzone.jobs.zones import Proposal, run_admission
 
-    policy = load_policy(config)
-    zpol = dict(policy.get("zones") or {})
+    proposal = Proposal(zone, industry, area_mu, invest_wan, tax_wan, far)
     eng = open_db(db)
     try:
-        zones = load_zones(eng)
+        result = run_admission(eng, proposal, config=config)
     finally:
         eng.dispose()
-    result = admission_check(
-        zone_code=zone,
-        industry_code=industry,
-        area_mu=area_mu,
-        investment_wan=invest_wan,
-        tax_wan=tax_wan,
-        far=far,
-        zones=zones,
-        industries=load_industries(_industries_path(zpol)),
-        policy=policy,
-    )
     passed = bool(result["passed"].map(lambda p: p is not False).all())
     if as_json:
         payload = {

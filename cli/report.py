@@ -31,7 +31,7 @@ def corridor(
     contribution rate (≥ 45% target) and pull in percentage points, each zone's
     contribution, pass/fail against the targets. Writes corridor, corridor_zone and
     corridor_contribution, and an HTML report with charts + XLSX into --out."""
-    from devzone.jobs.zones import run_corridor_report
+    from devzone.jobs.corridor import run_corridor_report
 
     check_year(year)
     eng = open_db(db)

@@ -51,20 +51,13 @@ def list_zones(
 ) -> None:
     """List the zones with their lead (首位) and main (主导) industries, and check the rule
     "exactly one lead, two or three main industries, names from the industry table"."""
-    from devzone.config import load_policy
-    from devzone.jobs.zones import _industries_path, load_zones
-    from devzone.zones.registry import load_industries, validate_zones
+    from devzone.jobs.zones import zone_registry
 
-    zpol = dict(load_policy(config).get("zones") or {})
     eng = open_db(db)
     try:
-        zones = load_zones(eng)
+        rows = zone_registry(eng, config=config)
     finally:
         eng.dispose()
-    check = validate_zones(zones, load_industries(_industries_path(zpol)), policy=zpol)
-    rows = zones.drop_duplicates("zone_code").merge(
-        check[["zone_code", "ok", "problems"]], on="zone_code", how="left"
-    )
     if as_json:
         cols = [
             "zone_code",
@@ -148,47 +141,33 @@ def fit(
     main industries, and the parcels whose industry fits neither (candidates for
     relocation or entry refusal). Writes parcel_industry_fit."""
     from devzone.jobs.zones import run_industry_fit
-    from devzone.reports.xlsx import write_workbook
-    from devzone.reports.zone_reports import FIT_LABELS, plain
 
     check_year(year)
     eng = open_db(db)
     try:
-        parcel_fit, shares, _check = run_industry_fit(eng, year=year, config=config)
+        result = run_industry_fit(eng, year=year, config=config, out_xlsx=out)
     finally:
         eng.dispose()
     table = Table(title=f"产业契合度 industry fit ({year})")
     for col in ("开发区", "用地契合", "首位产业用地", "产值契合", "税收契合", "不符宗地"):
         table.add_column(col)
-    pct = lambda x: "—" if x != x else f"{x * 100:.1f}%"  # noqa: E731
-    for r in shares.itertuples():
+    for r in result.zone_shares.itertuples():
         table.add_row(
             escape(str(r.zone_code)),
-            pct(r.land_fit_share),
-            pct(r.land_lead_share),
-            pct(r.output_fit_share),
-            pct(r.tax_fit_share),
+            _pct(r.land_fit_share),
+            _pct(r.land_lead_share),
+            _pct(r.output_fit_share),
+            _pct(r.tax_fit_share),
             f"{r.misfit_parcels:.0f}",
         )
     console.print(table)
-    if out is not None:
-        labels = {
-            **FIT_LABELS,
-            "land_fit_share": "首位+主导产业用地占比",
-            "land_lead_share": "首位产业用地占比",
-            "output_fit_share": "首位+主导产业产值占比",
-            "tax_fit_share": "首位+主导产业税收占比",
-            "misfit_parcels": "产业不符宗地数",
-        }
-        path = write_workbook(
-            out,
-            {
-                "开发区产业契合": plain(shares),
-                "产业不符宗地": plain(parcel_fit[parcel_fit["fit"] == "misfit"]),
-            },
-            labels=labels,
-        )
+    for path in result.outputs:
         console.print(f"Workbook 工作簿: {escape(str(path))}")
+
+
+def _pct(x: float) -> str:
+    """A share as a percentage ('—' when missing)."""
+    return "—" if x != x else f"{x * 100:.1f}%"
 
 
 def print_result(result: dict[str, Any]) -> None:

@@ -69,7 +69,7 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def bar_chart(
+def bar_chart(  # noqa: PLR0913 (chart options, all keyword-only with defaults)
     categories: Sequence[str],
     series: Mapping[str, Sequence[float]],
     *,

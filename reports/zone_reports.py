@@ -1,6 +1,6 @@
 """HTML and XLSX reports of the zone ranking and the corridor contribution.
 
-HTML comes from Jinja2 templates in ``zones/templates/`` with autoescaping on, so text
+HTML comes from Jinja2 templates in ``reports/templates/`` with autoescaping on, so text
 from the data (zone and enterprise names) is escaped. Charts are PNG drawn with a CJK
 font (:mod:`devzone.reports.charts`), embedded as data URIs: one self-contained file a
 planner can mail upward. Spreadsheets go through :func:`devzone.reports.xlsx.write_workbook`.
@@ -17,10 +17,22 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from devzone.policy.sections import CorridorPolicy
 from devzone.reports.charts import bar_chart, cjk_font, data_uri
+from devzone.vocab import FIT_LABELS, YES_NO, label
+from devzone.zones.contribution import ContributionResult, deflator_for
 from devzone.zones.indicators import INDICATORS
 
-__all__ = ["PERCENT_KEYS", "plain", "render", "write_corridor_report", "write_zone_rank_report"]
+__all__ = [
+    "FIT_COLUMN_LABELS",
+    "PERCENT_KEYS",
+    "fit_labelled",
+    "plain",
+    "render",
+    "write_corridor_report",
+    "write_fit_workbook",
+    "write_zone_rank_report",
+]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -91,14 +103,35 @@ CONTRIBUTION_LABELS: dict[str, str] = {
     "note": "说明",
 }
 
-FIT_LABELS: dict[str, str] = {
+#: Column headers of the parcel industry-fit sheets (fit values: :data:`devzone.vocab.FIT_LABELS`).
+FIT_COLUMN_LABELS: dict[str, str] = {
     "parcel_code": "宗地代码",
     "zone_code": "开发区代码",
     "industry_code": "行业代码",
     "industry_name": "产业名称",
-    "fit": "契合度 lead首位/main主导/misfit不符/unknown未知",
+    "fit": "契合度",
     "area_m2": "宗地面积 (平方米)",
 }
+
+#: Column headers of the zone industry-fit sheet.
+ZONE_FIT_LABELS: dict[str, str] = {
+    "land_fit_share": "首位+主导产业用地占比",
+    "land_lead_share": "首位产业用地占比",
+    "output_fit_share": "首位+主导产业产值占比",
+    "tax_fit_share": "首位+主导产业税收占比",
+    "misfit_parcels": "产业不符宗地数",
+}
+
+
+def fit_labelled(parcel_fit: pd.DataFrame) -> pd.DataFrame:
+    """Parcel fit rows with the fit code shown as its label (:data:`devzone.vocab.FIT_LABELS`).
+
+    Examples
+    --------
+    >>> fit_labelled(pd.DataFrame({"fit": ["misfit", "lead"]}))["fit"].tolist()
+    ['不符合主导产业', '首位产业']
+    """
+    return parcel_fit.assign(fit=label(parcel_fit["fit"], FIT_LABELS))
 
 
 def _missing(x: Any) -> bool:
@@ -167,7 +200,7 @@ def plain(df: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         s = out[col]
         if pd.api.types.is_bool_dtype(s.dtype):
-            out[col] = s.astype(object).map({True: "是", False: "否"}).where(s.notna(), "")
+            out[col] = s.astype(object).map(YES_NO).where(s.notna(), "")
             continue
         if pd.api.types.is_float_dtype(s.dtype):
             s = s.replace([float("inf"), float("-inf")], float("nan"))
@@ -245,43 +278,52 @@ def _charts_corridor(table: pd.DataFrame, year: int, contribution_min: float) ->
 
 def write_corridor_report(
     out_dir: Path,
+    result: ContributionResult,
     *,
     year: int,
-    table: pd.DataFrame,
-    verdict: Sequence[str],
-    growth_pass: bool | None,
-    contribution_pass: bool | None,
-    city_fell: bool,
     members: pd.DataFrame,
     corridor: Mapping[str, Any],
-    deflator: float,
-    scope: str,
-    contribution_min: float,
+    policy: CorridorPolicy,
     database: str = "",
     synthetic: bool = False,
 ) -> list[Path]:
-    """Write ``走廊贡献_<year>.html`` and ``.xlsx`` into ``out_dir``; return the paths."""
+    """Write ``走廊贡献_<year>.html`` and ``.xlsx`` into ``out_dir``; return the paths.
+
+    Parameters
+    ----------
+    result
+        :func:`devzone.zones.contribution.corridor_contribution` of ``year``.
+    members
+        ``corridor_zone`` rows.
+    corridor
+        ``name``, ``description``, ``area_km2``, ``parcels_inside`` of the corridor.
+    policy
+        The ``[corridor]`` section (scope, deflator, contribution target).
+    """
+    table, verdict = result.table, result.verdict
+    deflator = deflator_for(policy, year)
+    contribution_min = policy.targets.contribution_min
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     font = cjk_font()
     rows = _records(table)
     scope_text = (
         "本年规上企业与其自身上年数据比较 (同口径)"
-        if scope == "comparable"
+        if policy.scope == "comparable"
         else "各年各自的规上企业"
     )
     html = render(
         "corridor.html.j2",
-        title=f"{corridor.get('name', '合六经济走廊')} {year} 年规上工业增长贡献报告",
+        title=f"{corridor['name']} {year} 年规上工业增长贡献报告",
         year=year,
         verdict=list(verdict),
         rows=rows,
         city=rows[0],
         corridor=rows[1],
-        growth_pass=growth_pass,
-        contribution_pass=contribution_pass,
+        growth_pass=result.growth_pass,
+        contribution_pass=result.contribution_pass,
         contribution_min=contribution_min,
-        city_fell=city_fell,
+        city_fell=result.city_fell,
         members=_records(members),
         corridor_name=corridor.get("name", ""),
         corridor_description=corridor.get("description", ""),
@@ -376,11 +418,23 @@ def write_zone_rank_report(
     cols = [c for c in ZONE_LABELS if c in current.columns]
     sheets: dict[str, pd.DataFrame] = {"排名与指标": plain(current[cols])}
     if fit is not None and len(fit):
-        sheets["产业不符宗地"] = plain(fit[fit["fit"] == "misfit"])
+        sheets["产业不符宗地"] = plain(fit_labelled(fit[fit["fit"] == "misfit"]))
     xlsx_path = write_workbook(
         out_dir / f"开发区排名_{year}.xlsx",
         sheets,
-        labels={**ZONE_LABELS, **FIT_LABELS},
+        labels={**ZONE_LABELS, **FIT_COLUMN_LABELS},
         notes={"排名与指标": sources_note},
     )
     return [html_path, xlsx_path]
+
+
+def write_fit_workbook(path: Path, zone_shares: pd.DataFrame, parcel_fit: pd.DataFrame) -> Path:
+    """The industry-fit workbook (``devzone zones fit --out``): zone shares, misfit parcels."""
+    from devzone.reports.xlsx import write_workbook
+
+    misfit = parcel_fit[parcel_fit["fit"] == "misfit"]
+    return write_workbook(
+        path,
+        {"开发区产业契合": plain(zone_shares), "产业不符宗地": plain(fit_labelled(misfit))},
+        labels={**FIT_COLUMN_LABELS, **ZONE_FIT_LABELS},
+    )

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_zones_indicators import seed
 
-from devzone.config import load_policy
 from devzone.db.admin import init_db
 from devzone.db.engine import make_engine
-from devzone.db.io import write_rows
 from devzone.errors import InputError
-from devzone.zones.admit import admission_check
+from devzone.policy import load_policy, replace
+from devzone.zones.admit import Proposal, admission_check
 from devzone.zones.registry import load_industries
 
 ZONES = pd.DataFrame(
@@ -33,16 +33,17 @@ ZONES = pd.DataFrame(
 )
 
 
-def check(**kw) -> pd.DataFrame:
-    args = {
-        "zone_code": "Z1",
-        "far": None,
-        "zones": ZONES,
-        "industries": load_industries(),
-        "policy": load_policy(),
-    }
-    args.update(kw)
-    return admission_check(**args).set_index("standard")
+def check(*, policy=None, **kw) -> pd.DataFrame:
+    """The entry check of a proposal in zone Z1 (FAR not given unless ``far=``)."""
+    pol = load_policy()
+    proposal = Proposal(**{"zone_code": "Z1", "far": None, **kw})
+    return admission_check(
+        proposal,
+        zones=ZONES,
+        industries=load_industries(),
+        policy=policy or pol.zones,
+        intensity=pol.intensity,
+    ).set_index("standard")
 
 
 def test_lead_industry_tax_passes_far_fails() -> None:
@@ -84,8 +85,9 @@ def test_far_not_given_is_not_assessed() -> None:
 
 
 def test_both_rules_when_not_or(tmp_path) -> None:
-    policy = load_policy()
-    policy["intensity"]["entry_rule"]["invest_or_tax"] = False
+    # [zones.admission] invest_or_tax = false: both money rules must pass.
+    zones = load_policy().zones
+    policy = replace(zones, admission=replace(zones.admission, invest_or_tax=False))
     r = check(industry_code="3670", area_mu=50, investment_wan=12000, tax_wan=1600, policy=policy)
     assert r.loc["invest_intensity", "passed"] is False  # 240 < 300
     assert r.loc["tax_per_mu", "passed"] is True  # 32 ≥ 30
@@ -113,7 +115,7 @@ def test_cli_json_and_exit_status(tmp_path) -> None:
     db = tmp_path / "z.gpkg"
     eng = make_engine(str(db), create=True)
     init_db(eng)
-    write_rows(eng, "dev_zone", ZONES)
+    seed(eng, "dev_zone", ZONES)
     eng.dispose()
     devzone = str(Path(sys.executable).parent / "devzone")
     base = [devzone, "admit", "--db", str(db), "--zone", "Z1"]

@@ -26,7 +26,7 @@ from test_corridor_report import load_two_zone_city
 
 from devzone.db.admin import init_db
 from devzone.db.engine import make_engine
-from devzone.jobs.zones import run_corridor_report
+from devzone.jobs.corridor import run_corridor_report
 from devzone.reports.charts import ChartFont, bar_chart
 
 pytestmark = pytest.mark.browser

@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 
 from devzone.errors import ConfigError
+from devzone.policy import load_policy, replace
 from devzone.zones.contribution import corridor_contribution, deflator_for, firm_value_added
 
 ZONES = pd.DataFrame({"zone_code": ["A", "B"], "name": ["甲园区", "乙园区"]})
@@ -48,10 +49,15 @@ def indicators() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["credit_code", "year", "is_above_scale", "value_added_wan"])
 
 
+#: The shipped [corridor.targets]: contribution ≥ 45% (seed §七).
+TARGETS = load_policy().corridor.targets
+assert TARGETS.contribution_min == 0.45
+
+
 def run(year: int, deflator: float = 1.0, scope: str = "comparable"):
     va = firm_value_added(indicators(), year=year, scope=scope)
     return corridor_contribution(
-        va, SHARES, ZONES, {"A"}, year=year, deflator=deflator, targets={"contribution_min": 0.45}
+        va, SHARES, ZONES, {"A"}, year=year, deflator=deflator, targets=TARGETS
     )
 
 
@@ -123,16 +129,18 @@ def test_annual_scope_counts_each_years_own_scale_firms() -> None:
 def test_zone_without_base_year_has_no_growth() -> None:
     va = pd.DataFrame({"credit_code": ["F1"], "va_prev": [0.0], "va_cur": [50.0]})
     shares = pd.DataFrame({"credit_code": ["F1"], "zone_code": ["A"], "share": [1.0]})
-    r = corridor_contribution(va, shares, ZONES, {"A"}, year=2019)
+    r = corridor_contribution(va, shares, ZONES, {"A"}, year=2019, deflator=1.0, targets=TARGETS)
     t = r.table.set_index("unit")
     assert pd.isna(t.at["corridor", "growth_real"])
     assert r.growth_pass is None
 
 
 def test_deflator_config() -> None:
-    assert deflator_for({"deflator": {"2019": 0.992}}, 2019) == pytest.approx(0.992)
-    assert deflator_for({}, 2019) == 1.0
-    with pytest.raises(ConfigError, match="positive"):
-        deflator_for({"deflator": {"2019": 0}}, 2019)
+    corridor = load_policy().corridor
+    assert deflator_for(replace(corridor, deflator={"2019": 0.992}), 2019) == pytest.approx(0.992)
+    assert deflator_for(replace(corridor, deflator={}), 2019) == 1.0  # not listed: no change
+    # A price index must be positive: the typed policy refuses 0 when it is set.
+    with pytest.raises(ConfigError, match="greater than 0"):
+        deflator_for(replace(corridor, deflator={"2019": 0.0}), 2019)
     with pytest.raises(ConfigError, match="scope"):
         firm_value_added(indicators(), year=2019, scope="both")

@@ -14,24 +14,24 @@ import pandas as pd
 import pytest
 from shapely.geometry import MultiPolygon, Point
 from test_corridor_contribution import indicators
+from test_zones_indicators import seed
 
-from devzone.config import data_path
-from devzone.db.io import read_table, write_rows
+from devzone.db.io import read
 from devzone.errors import ConfigError
-from devzone.jobs.zones import run_corridor_report
+from devzone.jobs.corridor import run_corridor_report
+from devzone.paths import data_path
 
 
-def _ewkt(geom) -> str:
-    if geom.geom_type == "Polygon":
-        geom = MultiPolygon([geom])
-    return "SRID=4490;" + geom.wkt
+def _ewkt(geom) -> MultiPolygon:
+    """A polygon as the MultiPolygon the spatial tables hold."""
+    return MultiPolygon([geom]) if geom.geom_type == "Polygon" else geom
 
 
 def load_two_zone_city(engine) -> None:
     """Districts, zones A (corridor) and B, one parcel each, firms F1–F6."""
     districts = gpd.read_file(data_path("reference", "districts_wgs84.geojson"))
     districts = districts[districts["adcode"].isin(["340100", "341500"])]
-    write_rows(
+    seed(
         engine,
         "district",
         pd.DataFrame(
@@ -46,7 +46,7 @@ def load_two_zone_city(engine) -> None:
     )
     a = Point(116.594864, 31.766705).buffer(0.01)
     b = Point(116.956264, 31.482368).buffer(0.01)
-    write_rows(
+    seed(
         engine,
         "dev_zone",
         pd.DataFrame(
@@ -59,7 +59,7 @@ def load_two_zone_city(engine) -> None:
             }
         ),
     )
-    write_rows(
+    seed(
         engine,
         "parcel",
         pd.DataFrame(
@@ -74,7 +74,7 @@ def load_two_zone_city(engine) -> None:
             }
         ),
     )
-    write_rows(
+    seed(
         engine,
         "parcel_enterprise",
         pd.DataFrame(
@@ -85,18 +85,18 @@ def load_two_zone_city(engine) -> None:
             }
         ),
     )
-    write_rows(engine, "enterprise_indicator", indicators())
+    seed(engine, "enterprise_indicator", indicators())
 
 
 def test_corridor_job_2019(engine, tmp_path) -> None:
     load_two_zone_city(engine)
     result = run_corridor_report(engine, year=2019, out_dir=tmp_path)
-    members = read_table(engine, "corridor_zone")
+    members = read(engine, "corridor_zone")
     assert members[["zone_code", "member_by"]].values.tolist() == [["A", "geometry"]]
-    corridor = read_table(engine, "corridor")
+    corridor = read(engine, "corridor")
     assert len(corridor) == 1
     assert corridor.geometry.iloc[0].contains(Point(116.5949, 31.7667))
-    t = read_table(engine, "corridor_contribution").set_index("unit")
+    t = read(engine, "corridor_contribution").set_index("unit")
     # Same hand-worked figures as test_corridor_contribution: 66.67% and 8 pp.
     assert t.loc["corridor", "contribution"] == pytest.approx(40 / 60)
     assert t.loc["corridor", "pull_pp"] == pytest.approx(8.0)
@@ -118,7 +118,7 @@ def test_corridor_job_2019(engine, tmp_path) -> None:
 def test_corridor_job_city_fell(engine, tmp_path) -> None:
     load_two_zone_city(engine)
     result = run_corridor_report(engine, year=2020, out_dir=tmp_path)
-    t = read_table(engine, "corridor_contribution").set_index("unit")
+    t = read(engine, "corridor_contribution").set_index("unit")
     assert pd.isna(t.loc["corridor", "contribution"])
     assert t.loc["city", "increment_real_wan"] == pytest.approx(-55)  # 560 → 505
     assert result["headline"]["contribution 贡献率"] == "全市未增长, 不计算"
@@ -141,9 +141,9 @@ def test_member_list_overrides_geometry(engine, tmp_path) -> None:
     cfg = tmp_path / "city.toml"
     cfg.write_text('[corridor]\nmembers = ["B"]\n', encoding="utf-8")
     run_corridor_report(engine, year=2019, config=cfg)
-    members = read_table(engine, "corridor_zone")
+    members = read(engine, "corridor_zone")
     assert members[["zone_code", "member_by"]].values.tolist() == [["B", "list"]]
-    t = read_table(engine, "corridor_contribution").set_index("unit")
+    t = read(engine, "corridor_contribution").set_index("unit")
     assert t.loc["corridor", "contribution"] == pytest.approx(20 / 60)  # zone B's +20
     cfg.write_text('[corridor]\nmembers = ["NOPE"]\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="NOPE"):
@@ -162,7 +162,7 @@ def test_postgis_engine_gives_the_same_members(pg_url) -> None:
     load_two_zone_city(eng)
     with engine_context("postgis", db=eng):
         result = run_corridor_report(eng, year=2019)
-    members = read_table(eng, "corridor_zone")
+    members = read(eng, "corridor_zone")
     eng.dispose()
     assert members["zone_code"].tolist() == ["A"]
     assert result["headline"]["parcels inside 走廊内宗地"] == 1

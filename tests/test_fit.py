@@ -20,8 +20,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from devzone.policy import load_policy
 from devzone.zones.fit import parcel_industry_fit, zone_fit_shares
 from devzone.zones.registry import load_industries
+
+ZPOL = load_policy().zones
 
 ZONES = pd.DataFrame(
     {
@@ -58,7 +61,12 @@ FIRMS = pd.DataFrame(
 
 def test_parcel_fit() -> None:
     fit = parcel_industry_fit(
-        PARCELS, ZONES, load_industries(), parcel_enterprise=LINKS, enterprises=FIRMS
+        PARCELS,
+        ZONES,
+        load_industries(),
+        parcel_enterprise=LINKS,
+        enterprises=FIRMS,
+        separator=ZPOL.main_separator,
     ).set_index("parcel_code")
     assert fit["fit"].to_dict() == {
         "P1": "lead", "P2": "main", "P3": "misfit", "P4": "unknown", "P5": "unknown",
@@ -72,10 +80,15 @@ def test_parcel_fit() -> None:
 def test_zone_shares() -> None:
     industries = load_industries()
     fit = parcel_industry_fit(
-        PARCELS, ZONES, industries, parcel_enterprise=LINKS, enterprises=FIRMS
+        PARCELS,
+        ZONES,
+        industries,
+        parcel_enterprise=LINKS,
+        enterprises=FIRMS,
+        separator=ZPOL.main_separator,
     )
     z = zone_fit_shares(
-        PARCELS, fit, ZONES, industries, indicators=FIRMS, parcel_enterprise=LINKS
+        PARCELS, fit, ZONES, industries, indicators=FIRMS, parcel_enterprise=LINKS, policy=ZPOL
     ).set_index("zone_code")
     # Land with a known fit: P1 + P2 + P3 = 40 000 m² (P4 unknown is left out).
     assert z.at["Z", "land_lead_share"] == pytest.approx(20000 / 40000)

@@ -20,21 +20,37 @@ from __future__ import annotations
 import datetime as dt
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import MultiPolygon, box
+from sqlalchemy import Engine, delete
 
-from devzone.db.io import read_table, write_rows
+from devzone.db.admin import all_tables
+from devzone.db.bulk import insert_rows
+from devzone.db.io import read, table_of
 from devzone.jobs.zones import run_zone_rank
+from devzone.units import M2_PER_HA, SRID
 
 
-def _mp(x0: float, y0: float, dx: float, dy: float) -> str:
-    return "SRID=4490;" + MultiPolygon([box(x0, y0, x0 + dx, y0 + dy)]).wkt
+def seed(engine: Engine, name: str, frame: pd.DataFrame) -> None:
+    """Replace table ``name``'s rows with test data (the frame's columns the table has;
+    ``geom`` as shapely geometries in EPSG:4490)."""
+    table = table_of(name)
+    geoms = np.asarray(frame["geom"].to_numpy(), dtype=object) if "geom" in frame else None
+    all_tables().create_all(engine, tables=[table], checkfirst=True)
+    with engine.begin() as conn:
+        conn.execute(delete(table))
+        insert_rows(conn, table, frame.drop(columns=["geom"], errors="ignore"), geoms)
+
+
+def _mp(x0: float, y0: float, dx: float, dy: float) -> MultiPolygon:
+    return MultiPolygon([box(x0, y0, x0 + dx, y0 + dy)])
 
 
 def load_tiny_zone(engine) -> None:
     """Write the hand-drawn zone of the module docstring into ``engine``."""
-    write_rows(
+    seed(
         engine,
         "dev_zone",
         pd.DataFrame(
@@ -48,7 +64,7 @@ def load_tiny_zone(engine) -> None:
             }
         ),
     )
-    write_rows(
+    seed(
         engine,
         "land_supply",
         pd.DataFrame(
@@ -64,7 +80,7 @@ def load_tiny_zone(engine) -> None:
             }
         ),
     )
-    write_rows(
+    seed(
         engine,
         "parcel",
         pd.DataFrame(
@@ -83,7 +99,7 @@ def load_tiny_zone(engine) -> None:
             }
         ),
     )
-    write_rows(
+    seed(
         engine,
         "building",
         pd.DataFrame(
@@ -97,7 +113,7 @@ def load_tiny_zone(engine) -> None:
             }
         ),
     )
-    write_rows(
+    seed(
         engine,
         "project_progress",
         pd.DataFrame(
@@ -110,7 +126,7 @@ def load_tiny_zone(engine) -> None:
             }
         ),
     )
-    write_rows(
+    seed(
         engine,
         "enterprise",
         pd.DataFrame(
@@ -121,7 +137,7 @@ def load_tiny_zone(engine) -> None:
             }
         ),
     )
-    write_rows(
+    seed(
         engine,
         "enterprise_indicator",
         pd.DataFrame(
@@ -135,7 +151,7 @@ def load_tiny_zone(engine) -> None:
             }
         ),
     )
-    write_rows(
+    seed(
         engine,
         "parcel_enterprise",
         pd.DataFrame(
@@ -146,7 +162,7 @@ def load_tiny_zone(engine) -> None:
             }
         ),
     )
-    write_rows(
+    seed(
         engine,
         "parcel_idle_status",
         pd.DataFrame(
@@ -164,7 +180,7 @@ def load_tiny_zone(engine) -> None:
 def test_tiny_zone_indicators(engine, tmp_path) -> None:
     load_tiny_zone(engine)
     result = run_zone_rank(engine, year=2019, out_dir=tmp_path)
-    ev = read_table(engine, "zone_evaluation")
+    ev = read(engine, "zone_evaluation")
     assert len(ev) == 1
     z = ev.iloc[0]
     assert z["year"] == 2019
@@ -210,7 +226,7 @@ def test_tiny_zone_indicators(engine, tmp_path) -> None:
     assert z["score"] == pytest.approx(expected)
     # Industry fit: P1 (3670) is the lead 汽车零部件; P2 (3411) main 装备制造; P3 has no
     # contract code and its firm's 7010 (real estate) fits neither → misfit; P4 unknown.
-    fit = read_table(engine, "parcel_industry_fit").set_index("parcel_code")["fit"]
+    fit = read(engine, "parcel_industry_fit").set_index("parcel_code")["fit"]
     assert fit.to_dict() == {"P1": "lead", "P2": "main", "P3": "misfit", "P4": "unknown"}
     assert [p.suffix for p in result["outputs"]] == [".html", ".xlsx"]
     html = result["outputs"][0].read_text(encoding="utf-8")
@@ -222,7 +238,7 @@ def test_year_before_contracts_is_unsupplied(engine) -> None:
     """In 2017 no contract was signed yet: D = 0, so the supply-based rates are empty."""
     load_tiny_zone(engine)
     run_zone_rank(engine, year=2017)
-    z = read_table(engine, "zone_evaluation").iloc[0]
+    z = read(engine, "zone_evaluation").iloc[0]
     assert z["area_d_ha"] == 0
     assert z["area_b21_ha"] == pytest.approx(5.0)  # all four parcels: 2 + 1 + 1 + 1 ha
     assert pd.isna(z["built_rate"])  # A / D with D = 0
@@ -233,8 +249,8 @@ def test_year_before_contracts_is_unsupplied(engine) -> None:
 
 def test_boundary_area_when_no_approved_area(engine) -> None:
     load_tiny_zone(engine)
-    zones = read_table(engine, "dev_zone")
-    write_rows(
+    zones = read(engine, "dev_zone")
+    seed(
         engine,
         "dev_zone",
         pd.DataFrame(
@@ -244,15 +260,15 @@ def test_boundary_area_when_no_approved_area(engine) -> None:
                 "approved_area_ha": [None],
                 "lead_industry": zones["lead_industry"],
                 "main_industries": zones["main_industries"],
-                "geom": ["SRID=4490;" + zones.geometry.iloc[0].wkt],
+                "geom": [zones.geometry.iloc[0]],
             }
         ),
     )
     run_zone_rank(engine, year=2019)
-    z = read_table(engine, "zone_evaluation").iloc[0]
-    measured = gpd.GeoSeries([box(116.50, 31.70, 116.52, 31.72)], crs=4490).to_crs(4548).area
+    z = read(engine, "zone_evaluation").iloc[0]
+    measured = gpd.GeoSeries([box(116.50, 31.70, 116.52, 31.72)], crs=SRID).to_crs(4548).area
     assert z["area_basis"] == "boundary"
-    assert z["area_total_ha"] == pytest.approx(measured.iloc[0] / 10000)
+    assert z["area_total_ha"] == pytest.approx(measured.iloc[0] / M2_PER_HA)
 
 
 def test_cli_rank_and_list(engine, db_url, tmp_path) -> None:
@@ -283,6 +299,7 @@ def test_zone_floor_area_counts_tall_storeys_double() -> None:
     P1: a 1-storey, 12 m workshop of 1 000 m² (storey 12 m > 8 m → counts 2 000 m²) and a
     4-storey 16 m office of 4 000 m² (4 m storeys → 4 000 m²): 6 000 m² counted.
     """
+    from devzone.policy import load_policy
     from devzone.zones.indicators import _building_sums
 
     buildings = pd.DataFrame(
@@ -295,7 +312,7 @@ def test_zone_floor_area_counts_tall_storeys_double() -> None:
             "use": ["生产", "行政办公"],
         }
     )
-    sums = _building_sums(buildings, area_crs="EPSG:4548")
+    sums = _building_sums(buildings, intensity=load_policy().intensity, area_crs="EPSG:4548")
     assert sums.loc["P1", "floor_area_m2"] == pytest.approx(2000.0 + 4000.0)
     assert sums.loc["P1", "footprint_m2"] == pytest.approx(2000.0)
 
@@ -318,8 +335,8 @@ def test_cli_prints_bracketed_names_verbatim(engine, db_url, tmp_path) -> None:
     from devzone.cli.main import app
 
     load_tiny_zone(engine)
-    zones = read_table(engine, "dev_zone")
-    write_rows(
+    zones = read(engine, "dev_zone")
+    seed(
         engine,
         "dev_zone",
         pd.DataFrame(
@@ -329,7 +346,7 @@ def test_cli_prints_bracketed_names_verbatim(engine, db_url, tmp_path) -> None:
                 "approved_area_ha": zones["approved_area_ha"],
                 "lead_industry": zones["lead_industry"],
                 "main_industries": zones["main_industries"],
-                "geom": ["SRID=4490;" + zones.geometry.iloc[0].wkt],
+                "geom": [zones.geometry.iloc[0]],
             }
         ),
     )

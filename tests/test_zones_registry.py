@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from devzone.config import load_policy
 from devzone.errors import ConfigError, InputError
+from devzone.policy import load_policy, replace
+from devzone.policy.sections import ScoreIndicator
 from devzone.zones.ranking import composite_score, rank_change, rank_within_type
 from devzone.zones.registry import check_zones, load_industries, validate_zones
 
@@ -25,7 +26,7 @@ ZONES = pd.DataFrame(
 
 
 def test_validation_rules() -> None:
-    r = validate_zones(ZONES, load_industries(), policy=load_policy()["zones"])
+    r = validate_zones(ZONES, load_industries(), policy=load_policy().zones)
     r = r.set_index("zone_code")
     assert r["ok"].to_dict() == {
         "OK2": True, "OK3": True, "NOLEAD": False, "TWOLEAD": False, "ONEMAIN": False,
@@ -43,12 +44,20 @@ def test_validation_rules() -> None:
 
 def test_check_zones_raises_naming_every_bad_zone() -> None:
     with pytest.raises(InputError) as info:
-        check_zones(ZONES, load_industries())
+        check_zones(ZONES, load_industries(), policy=load_policy().zones)
     msg = str(info.value)
     assert "7 zone(s)" in msg
     for code in ("NOLEAD", "TWOLEAD", "ONEMAIN", "FOURMAIN", "UNKNOWN", "LEADMAIN", "DUP"):
         assert code in msg
     assert "OK2" not in msg
+
+
+def test_main_count_comes_from_the_typed_policy() -> None:
+    """[zones] main_min/main_max decide the count (no number in code): 2–4 admits FOURMAIN."""
+    wider = replace(load_policy().zones, main_max=4)
+    r = validate_zones(ZONES, load_industries(), policy=wider).set_index("zone_code")
+    assert r.at["FOURMAIN", "ok"]
+    assert not r.at["ONEMAIN", "ok"]
 
 
 def test_missing_vocabulary_is_an_input_error(tmp_path) -> None:
@@ -66,7 +75,10 @@ def test_composite_score_by_hand() -> None:
     # zone 1: x 0.5 → 0.5, y 0.02 → (0.02 − 0.1)/(0 − 0.1) = 0.8 → (3×0.5 + 0.8)/4 = 57.5
     # zone 2: x 1.5 → clipped 1, y missing → 0 → 3/4 = 75
     df = pd.DataFrame({"x": [0.5, 1.5], "y": [0.02, None]})
-    w = {"x": {"weight": 3, "ideal": 1, "worst": 0}, "y": {"weight": 1, "ideal": 0, "worst": 0.1}}
+    w = {
+        "x": ScoreIndicator(weight=3.0, ideal=1.0, worst=0.0),
+        "y": ScoreIndicator(weight=1.0, ideal=0.0, worst=0.1),
+    }
     assert composite_score(df, weights=w)["score"].tolist() == pytest.approx([57.5, 75.0])
     # y missing for every zone: dropped from the weights → x alone: 50 and 100.
     df["y"] = None
@@ -74,7 +86,7 @@ def test_composite_score_by_hand() -> None:
     assert out["score"].tolist() == pytest.approx([50.0, 100.0])
     assert out.attrs["dropped"] == ["y"]
     with pytest.raises(ConfigError, match="no such zone indicator"):
-        composite_score(df, weights={"z": {"weight": 1, "ideal": 1, "worst": 0}})
+        composite_score(df, weights={"z": ScoreIndicator(weight=1.0, ideal=1.0, worst=0.0)})
 
 
 def test_rank_within_type_and_change() -> None:

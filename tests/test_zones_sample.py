@@ -14,10 +14,10 @@ import re
 import pandas as pd
 import pytest
 
-from devzone.config import data_path
 from devzone.db.admin import init_db
 from devzone.db.engine import make_engine
-from devzone.db.io import read_table
+from devzone.db.io import read
+from devzone.paths import data_path
 
 pytestmark = pytest.mark.slow
 
@@ -26,11 +26,12 @@ SAMPLE = data_path("sample")
 
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory: pytest.TempPathFactory):
-    from devzone.cli.demo import sample_paths
     from devzone.etl.load import load_paths
+    from devzone.jobs.corridor import run_corridor_report
+    from devzone.jobs.demo import sample_paths
     from devzone.jobs.idle import run_idle
     from devzone.jobs.score import run_score
-    from devzone.jobs.zones import run_corridor_report, run_zone_rank
+    from devzone.jobs.zones import run_zone_rank
 
     tmp = tmp_path_factory.mktemp("sample")
     engine = make_engine(str(tmp / "landbase.gpkg"), create=True)
@@ -46,7 +47,7 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory):
 
 def test_planted_industry_fit_cases(sample_db) -> None:
     engine, _, _ = sample_db
-    fit = read_table(engine, "parcel_industry_fit").set_index("parcel_code")["fit"]
+    fit = read(engine, "parcel_industry_fit").set_index("parcel_code")["fit"]
     cases = pd.read_csv(SAMPLE / "manifest.csv", dtype=str)
     cases = cases[cases["analysis"] == "industry_fit"]
     assert len(cases) >= 3
@@ -56,18 +57,18 @@ def test_planted_industry_fit_cases(sample_db) -> None:
 
 def test_zone_ranking_matches_the_database(sample_db) -> None:
     engine, rank, _ = sample_db
-    ev = read_table(engine, "zone_evaluation").set_index("zone_code")
+    ev = read(engine, "zone_evaluation").set_index("zone_code")
     assert len(ev) == 8
     assert ev["rank"].notna().all()
     # A/D shares: recount the graded firms of each zone.
-    firms = read_table(engine, "enterprise_evaluation")
+    firms = read(engine, "enterprise_evaluation")
     graded = firms[(firms["year"] == 2019) & firms["grade"].isin(list("ABCD"))]
     share_a = (graded["grade"] == "A").groupby(graded["zone_code"]).mean()
     for zone, share in share_a.items():
         assert ev.at[zone, "share_grade_a"] == pytest.approx(share)
     # Idle area: the idle parcels of the 2019-12-31 ledger, in ha.
-    idle = read_table(engine, "parcel_idle_status")
-    parcels = read_table(engine, "parcel").set_index("parcel_code")["area_m2"]
+    idle = read(engine, "parcel_idle_status")
+    parcels = read(engine, "parcel").set_index("parcel_code")["area_m2"]
     statuses = ["idle_fee", "idle_recover", "idle_stalled", "government_cause"]
     g = idle[idle["status"].isin(statuses)]
     g_ha = g["parcel_code"].map(parcels).groupby(g["zone_code"]).sum() / 1e4
@@ -81,8 +82,8 @@ def test_zone_ranking_matches_the_database(sample_db) -> None:
 
 def test_corridor_matches_its_zones(sample_db) -> None:
     engine, _, corridor = sample_db
-    t = read_table(engine, "corridor_contribution")
-    members = set(read_table(engine, "corridor_zone")["zone_code"])
+    t = read(engine, "corridor_contribution")
+    members = set(read(engine, "corridor_zone")["zone_code"])
     assert members  # the default axis buffer takes in some zones
     zones = t[t["unit"] == "zone"]
     corr = t[t["unit"] == "corridor"].iloc[0]

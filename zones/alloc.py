@@ -12,14 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from devzone.crs import AREA_CRS
 from devzone.landuse.performance import parcel_area_m2
+from devzone.settings import area_crs as resolve_area_crs
 
 __all__ = ["firm_parcel_shares", "parcel_area_m2"]
 
 
 def firm_parcel_shares(
-    parcel_enterprise: pd.DataFrame, parcels: pd.DataFrame, *, area_crs: str = AREA_CRS
+    parcel_enterprise: pd.DataFrame, parcels: pd.DataFrame, *, area_crs: str | None = None
 ) -> pd.DataFrame:
     """Each enterprise's share on each parcel (企业用地分摊), summing to 1 per firm.
 
@@ -29,12 +29,23 @@ def firm_parcel_shares(
         ``parcel_code``, ``credit_code``, ``used_area_m2`` (may be missing).
     parcels
         ``parcel_code``, ``zone_code`` and ``area_m2``/geometry.
+    area_crs
+        Projected CRS for measured areas (:func:`devzone.settings.area_crs`).
 
     Returns
     -------
     DataFrame
         ``credit_code``, ``parcel_code``, ``zone_code``, ``used_m2`` (area used,
         m²) and ``share`` (fraction of the firm's land on this parcel).
+
+    Examples
+    --------
+    >>> pe = pd.DataFrame({"parcel_code": ["P1", "P2", "P2"], "credit_code": ["F", "F", "G"],
+    ...                    "used_area_m2": [3000.0, 1000.0, None]})
+    >>> p = pd.DataFrame({"parcel_code": ["P1", "P2"], "zone_code": ["A", "B"],
+    ...                   "area_m2": [3000.0, 4000.0]})
+    >>> firm_parcel_shares(pe, p)[["credit_code", "zone_code", "share"]].values.tolist()
+    [['F', 'A', 0.75], ['F', 'B', 0.25], ['G', 'B', 1.0]]
     """
     cols = ["credit_code", "parcel_code", "zone_code", "used_m2", "share"]
     if parcel_enterprise is None or parcel_enterprise.empty:
@@ -43,7 +54,7 @@ def firm_parcel_shares(
         {
             "parcel_code": parcels["parcel_code"].to_numpy(),
             "zone_code": parcels["zone_code"].to_numpy(),
-            "parcel_m2": parcel_area_m2(parcels, area_crs=area_crs).to_numpy(),
+            "parcel_m2": parcel_area_m2(parcels, area_crs=resolve_area_crs(area_crs)).to_numpy(),
         }
     ).drop_duplicates("parcel_code")
     link = parcel_enterprise[["parcel_code", "credit_code"]].copy()

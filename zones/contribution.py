@@ -17,46 +17,56 @@ Where firms sit: a firm's value added is spread over the zones of the parcels it
 in proportion to its used area (:func:`devzone.zones.alloc.firm_parcel_shares`); the
 corridor's value added is the sum over its member zones. Firms on no zone parcel (no
 ``parcel_enterprise`` row, or parcels outside every zone) count for the city only.
-Scope (``[corridor] scope``): ``comparable`` (default) compares the firms above scale
+Scope (``[corridor] scope``): ``comparable`` (the shipped choice) compares the firms above scale
 (规上) in the report year with their own previous-year value added (同口径);
 ``annual`` compares each year's own above-scale firms.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from devzone.errors import ConfigError
+from devzone.policy.sections import CorridorPolicy, CorridorTargets
 
 __all__ = [
+    "NO_PRICE_CHANGE",
     "ContributionResult",
     "corridor_contribution",
     "deflator_for",
     "firm_value_added",
+    "growth_table",
+    "unit_table",
 ]
 
+#: The price index of a year ``[corridor.deflator]`` does not list: prices unchanged
+#: (previous year = 1.0), as the config file says.
+NO_PRICE_CHANGE = 1.0
 
-def deflator_for(policy: Mapping[str, Any], year: int) -> float:
-    """The value-added price index of ``year`` (previous year = 1.0) from config."""
-    table = dict(policy.get("deflator") or {})
-    raw = table.get(str(year), table.get(year, 1.0))  # type: ignore[call-overload]
-    try:
-        value = float(raw)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"[corridor.deflator] {year} must be a number, got {raw!r}") from exc
+
+def deflator_for(policy: CorridorPolicy, year: int) -> float:
+    """The value-added price index of ``year`` (previous year = 1.0) from config.
+
+    A year the ``[corridor.deflator]`` table does not list has no price change.
+
+    Examples
+    --------
+    >>> from devzone.policy import load_policy, replace
+    >>> pol = replace(load_policy().corridor, deflator={"2019": 0.992})
+    >>> deflator_for(pol, 2019), deflator_for(pol, 2020)
+    (0.992, 1.0)
+    """
+    value = policy.deflator.get(str(year), NO_PRICE_CHANGE)
     if not value > 0:
         raise ConfigError(f"[corridor.deflator] {year} must be positive, got {value}")
     return value
 
 
-def firm_value_added(
-    indicators: pd.DataFrame, *, year: int, scope: str = "comparable"
-) -> pd.DataFrame:
+def firm_value_added(indicators: pd.DataFrame, *, year: int, scope: str) -> pd.DataFrame:
     """Scale-industry value added of each firm for ``year`` and ``year − 1``.
 
     Parameters
@@ -72,6 +82,16 @@ def firm_value_added(
     DataFrame
         ``credit_code``, ``va_prev``, ``va_cur`` (万元; 0 where a firm has no figure
         in the scope of that year).
+
+    Examples
+    --------
+    >>> ind = pd.DataFrame({"credit_code": ["F1", "F1", "F2"], "year": [2018, 2019, 2018],
+    ...                     "is_above_scale": [False, True, True],
+    ...                     "value_added_wan": [80.0, 100.0, 50.0]})
+    >>> firm_value_added(ind, year=2019, scope="comparable").values.tolist()
+    [['F1', 80.0, 100.0]]
+    >>> firm_value_added(ind, year=2019, scope="annual").values.tolist()
+    [['F1', 0.0, 100.0], ['F2', 50.0, 0.0]]
     """
     if scope not in ("comparable", "annual"):
         raise ConfigError(f"[corridor] scope must be 'comparable' or 'annual', not {scope!r}")
@@ -111,45 +131,31 @@ def _pct(x: float) -> str:
     return f"{x * 100:.2f}%"
 
 
-def corridor_contribution(
+def unit_table(
     firm_va: pd.DataFrame,
     firm_zone_shares: pd.DataFrame,
     zones: pd.DataFrame,
     members: Collection[str],
-    *,
-    year: int,
-    deflator: float = 1.0,
-    targets: Mapping[str, Any] | None = None,
-) -> ContributionResult:
-    """Value added, growth, contribution and pull of the city, the corridor and each zone.
+) -> pd.DataFrame:
+    """Value added of the previous and this year of the city, the corridor and each zone.
 
-    Parameters
-    ----------
-    firm_va
-        :func:`firm_value_added` output.
-    firm_zone_shares
-        ``credit_code``, ``zone_code``, ``share`` (a firm's shares sum to ≤ 1; rows
-        with a missing zone are ignored, the rest of the firm stays city-only).
-    zones
-        ``zone_code``, ``name`` of every zone (one output row each).
-    members
-        Zone codes of the corridor.
-    deflator
-        Price index of ``year`` (previous year = 1).
-    targets
-        ``[corridor.targets]``: ``growth_above_city``, ``contribution_min``.
+    Firms' value added is spread over zones by their shares; the city is every firm.
 
     Returns
     -------
-    ContributionResult
-        ``table`` has one row per unit: ``unit`` (city/corridor/zone), ``zone_code``,
-        ``name``, ``in_corridor``, ``firms``, ``value_added_prev_wan``,
-        ``value_added_wan``, ``value_added_comparable_wan``, ``growth_nominal``,
-        ``growth_real``, ``increment_real_wan``, ``contribution``, ``pull_pp``,
-        ``note``.
+    DataFrame
+        ``unit``, ``zone_code``, ``name``, ``prev``, ``cur``, ``firms``, ``in_corridor``;
+        the city first, the corridor second, then the zones.
+
+    Examples
+    --------
+    >>> va = pd.DataFrame({"credit_code": ["F1", "F2"], "va_prev": [100.0, 50.0],
+    ...                    "va_cur": [120.0, 50.0]})
+    >>> sh = pd.DataFrame({"credit_code": ["F1"], "zone_code": ["A"], "share": [1.0]})
+    >>> z = pd.DataFrame({"zone_code": ["A", "B"], "name": ["甲", "乙"]})
+    >>> unit_table(va, sh, z, {"A"})[["unit", "prev", "cur"]].values.tolist()
+    [['city', 150.0, 170.0], ['corridor', 100.0, 120.0], ['zone', 100.0, 120.0], ['zone', 0.0, 0.0]]
     """
-    tg = dict(targets or {})
-    contribution_min = float(tg.get("contribution_min", 0.45))
     members = {str(m) for m in members}
     shares = firm_zone_shares.dropna(subset=["zone_code"])
     shares = shares.groupby(["credit_code", "zone_code"], as_index=False)["share"].sum()
@@ -181,15 +187,35 @@ def corridor_contribution(
             "in_corridor": [None, True],
         }
     )
-    t = pd.concat([city, zt], ignore_index=True)
+    return pd.concat([city, zt], ignore_index=True)
+
+
+def growth_table(units: pd.DataFrame, *, year: int, deflator: float) -> pd.DataFrame:
+    """Growth, increment, contribution and pull of each unit (city first).
+
+    Returns
+    -------
+    DataFrame
+        The ``corridor_contribution`` columns; ``contribution`` is NaN for every unit
+        when the city's comparable-price increment is ≤ 0.
+
+    Examples
+    --------
+    >>> u = pd.DataFrame({"unit": ["city", "corridor"], "zone_code": [None, None],
+    ...                   "name": ["全市", "走廊"], "prev": [150.0, 100.0],
+    ...                   "cur": [170.0, 120.0], "firms": [2, 1], "in_corridor": [None, True]})
+    >>> g = growth_table(u, year=2019, deflator=1.0)
+    >>> g[["growth_real", "contribution", "pull_pp"]].round(4).values.tolist()
+    [[0.1333, 1.0, 13.3333], [0.2, 1.0, 13.3333]]
+    """
+    t = units.copy()
     t["cur_real"] = t["cur"] / deflator
     base = t["prev"].where(t["prev"] > 0)
     t["growth_nominal"] = t["cur"] / base - 1.0
     t["growth_real"] = t["cur_real"] / base - 1.0
     t["increment_real_wan"] = t["cur_real"] - t["prev"]
     city_prev, city_inc = float(t.at[0, "prev"]), float(t.at[0, "increment_real_wan"])
-    city_fell = city_inc <= 0
-    t["contribution"] = np.nan if city_fell else t["increment_real_wan"] / city_inc
+    t["contribution"] = np.nan if city_inc <= 0 else t["increment_real_wan"] / city_inc
     t["pull_pp"] = t["increment_real_wan"] / city_prev * 100.0 if city_prev > 0 else np.nan
     t["note"] = np.where(t["prev"] > 0, "", "上年无规上工业增加值, 增速不适用")
     t["firms"] = t["firms"].astype(int)
@@ -201,39 +227,105 @@ def corridor_contribution(
         }
     )
     t.insert(0, "year", year)
+    return t
 
+
+def _growth_verdict(t: pd.DataFrame) -> tuple[str, bool | None, float | None]:
+    """The growth target: corridor comparable growth above the city's (seed §七)."""
     g_city, g_corr = t.at[0, "growth_real"], t.at[1, "growth_real"]
-    verdict: list[str] = []
-    gap = None
-    growth_pass: bool | None = None
-    if pd.notna(g_city) and pd.notna(g_corr):
-        gap = float((g_corr - g_city) * 100.0)
-        growth_pass = bool(g_corr > g_city)
-        verdict.append(
-            f"走廊规上工业增加值可比价增速 {_pct(g_corr)}, 全市 {_pct(g_city)}, "
-            f"{'高于' if gap > 0 else ('低于' if gap < 0 else '等于')}全市"
-            f"{f' {abs(gap):.2f} 个百分点' if gap else ''}: "
-            f"增速目标{'达标' if growth_pass else '未达标'}."
-        )
-    else:
-        verdict.append("上年无规上工业增加值, 无法计算增速, 增速目标无法评价.")
-    contribution_pass: bool | None = None
-    if city_fell:
-        fall = -city_inc
-        what = "下降" if fall > 0 else "持平"
+    if not (pd.notna(g_city) and pd.notna(g_corr)):
+        return "上年无规上工业增加值, 无法计算增速, 增速目标无法评价.", None, None
+    gap = float((g_corr - g_city) * 100.0)
+    growth_pass = bool(g_corr > g_city)
+    text = (
+        f"走廊规上工业增加值可比价增速 {_pct(g_corr)}, 全市 {_pct(g_city)}, "
+        f"{'高于' if gap > 0 else ('低于' if gap < 0 else '等于')}全市"
+        f"{f' {abs(gap):.2f} 个百分点' if gap else ''}: "
+        f"增速目标{'达标' if growth_pass else '未达标'}."
+    )
+    return text, growth_pass, gap
+
+
+def _contribution_verdict(t: pd.DataFrame, *, contribution_min: float) -> tuple[str, bool | None]:
+    """The contribution target (≥ ``contribution_min``), or why it cannot be judged."""
+    city_inc = float(t.at[0, "increment_real_wan"])
+    if city_inc <= 0:
+        g_city = t.at[0, "growth_real"]
+        what = "下降" if -city_inc > 0 else "持平"
         rate = f" (可比价{_pct(g_city)})" if pd.notna(g_city) else ""
-        verdict.append(
+        text = (
             f"全市规上工业增加值比上年{what}{rate}, 可比价增量为 {city_inc:,.1f} 万元 (≤ 0): "
             "贡献率只对增长有意义, 本年不计算, 贡献率目标无法评价; "
             f"走廊可比价增量 {t.at[1, 'increment_real_wan']:,.1f} 万元, "
             f"拉动全市 {t.at[1, 'pull_pp']:.2f} 个百分点."
         )
-    else:
-        c = float(t.at[1, "contribution"])
-        contribution_pass = bool(c >= contribution_min)
-        verdict.append(
-            f"走廊对全市规上工业增长的贡献率 {_pct(c)} (目标 ≥ {_pct(contribution_min)}): "
-            f"{'达标' if contribution_pass else '未达标'}; 拉动全市增长 "
-            f"{t.at[1, 'pull_pp']:.2f} 个百分点."
-        )
+        return text, None
+    c = float(t.at[1, "contribution"])
+    contribution_pass = bool(c >= contribution_min)
+    text = (
+        f"走廊对全市规上工业增长的贡献率 {_pct(c)} (目标 ≥ {_pct(contribution_min)}): "
+        f"{'达标' if contribution_pass else '未达标'}; 拉动全市增长 "
+        f"{t.at[1, 'pull_pp']:.2f} 个百分点."
+    )
+    return text, contribution_pass
+
+
+def corridor_contribution(
+    firm_va: pd.DataFrame,
+    firm_zone_shares: pd.DataFrame,
+    zones: pd.DataFrame,
+    members: Collection[str],
+    *,
+    year: int,
+    deflator: float,
+    targets: CorridorTargets,
+) -> ContributionResult:
+    """Value added, growth, contribution and pull of the city, the corridor and each zone.
+
+    Parameters
+    ----------
+    firm_va
+        :func:`firm_value_added` output.
+    firm_zone_shares
+        ``credit_code``, ``zone_code``, ``share`` (a firm's shares sum to ≤ 1; rows
+        with a missing zone are ignored, the rest of the firm stays city-only).
+    zones
+        ``zone_code``, ``name`` of every zone (one output row each).
+    members
+        Zone codes of the corridor.
+    deflator
+        Price index of ``year`` (previous year = 1; :func:`deflator_for`).
+    targets
+        ``[corridor.targets]``: ``contribution_min`` (the growth target is always
+        "above the city").
+
+    Returns
+    -------
+    ContributionResult
+        ``table`` has one row per unit: ``unit`` (city/corridor/zone), ``zone_code``,
+        ``name``, ``in_corridor``, ``firms``, ``value_added_prev_wan``,
+        ``value_added_wan``, ``value_added_comparable_wan``, ``growth_nominal``,
+        ``growth_real``, ``increment_real_wan``, ``contribution``, ``pull_pp``,
+        ``note``.
+
+    Examples
+    --------
+    >>> from devzone.policy import load_policy
+    >>> va = pd.DataFrame({"credit_code": ["F1", "F2"], "va_prev": [100.0, 50.0],
+    ...                    "va_cur": [110.0, 60.0]})
+    >>> sh = pd.DataFrame({"credit_code": ["F1"], "zone_code": ["A"], "share": [1.0]})
+    >>> z = pd.DataFrame({"zone_code": ["A"], "name": ["甲"]})
+    >>> r = corridor_contribution(va, sh, z, {"A"}, year=2019, deflator=1.0,
+    ...                           targets=load_policy().corridor.targets)
+    >>> r.growth_pass, r.contribution_pass, float(r.table.at[1, "contribution"])
+    (False, True, 0.5)
+    """
+    units = unit_table(firm_va, firm_zone_shares, zones, members)
+    t = growth_table(units, year=year, deflator=deflator)
+    growth_text, growth_pass, gap = _growth_verdict(t)
+    contribution_text, contribution_pass = _contribution_verdict(
+        t, contribution_min=targets.contribution_min
+    )
+    city_fell = float(t.at[0, "increment_real_wan"]) <= 0
+    verdict = [growth_text, contribution_text]
     return ContributionResult(t, city_fell, growth_pass, contribution_pass, gap, verdict)

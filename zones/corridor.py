@@ -18,9 +18,7 @@ inside the polygon (``member_by = "geometry"``); codes in ``exclude`` never belo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -29,8 +27,10 @@ import shapely
 from shapely.geometry import LineString, MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
-from devzone.crs import AREA_CRS, SRID
 from devzone.errors import ConfigError, InputError
+from devzone.policy.sections import CorridorPolicy
+from devzone.settings import area_crs as resolve_area_crs
+from devzone.units import M2_PER_KM2, SRID
 
 __all__ = [
     "CorridorGeometry",
@@ -61,36 +61,20 @@ def _as_multipolygon(geom: BaseGeometry | None) -> MultiPolygon | None:
     return MultiPolygon(polys) if polys else None
 
 
-def axis_line(
-    districts: gpd.GeoDataFrame | None,
-    policy: Mapping[str, Any],
-    *,
-    area_crs: str = AREA_CRS,
-) -> tuple[LineString, str]:
-    """The corridor axis in ``area_crs`` and a sentence saying how it was drawn.
+def _configured_axis(policy: CorridorPolicy, *, area_crs: str) -> tuple[LineString, str]:
+    """The explicit ``[[corridor.axis]]`` polyline in ``area_crs``, and its description."""
+    lonlat = [(p.lon, p.lat) for p in policy.axis]
+    if len(lonlat) < 2:
+        raise ConfigError("[[corridor.axis]] needs at least two points")
+    line = gpd.GeoSeries([LineString(lonlat)], crs=SRID).to_crs(area_crs).iloc[0]
+    places = "、".join(p.place for p in policy.axis if p.place)
+    return line, f"沿配置的轴线 ({places or f'{len(lonlat)} 个点'})"
 
-    Parameters
-    ----------
-    districts
-        ``district`` rows (``adcode``, ``name``, geometry in EPSG:4490), needed for
-        the centroid axis.
-    policy
-        The ``[corridor]`` table.
-    """
-    points = policy.get("axis") or []
-    if points:
-        try:
-            lonlat = [(float(p["lon"]), float(p["lat"])) for p in points]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ConfigError("[[corridor.axis]] points need numeric lon and lat") from exc
-        if len(lonlat) < 2:
-            raise ConfigError("[[corridor.axis]] needs at least two points")
-        line = gpd.GeoSeries([LineString(lonlat)], crs=SRID).to_crs(area_crs).iloc[0]
-        places = "、".join(str(p.get("place", "")) for p in points if p.get("place"))
-        return line, f"沿配置的轴线 ({places or f'{len(lonlat)} 个点'})"
-    cities = [str(c) for c in policy.get("axis_cities", ["340100", "341500"])]
-    if len(cities) != 2:
-        raise ConfigError("[corridor] axis_cities must name two adcodes (from, to)")
+
+def _city_centroids(
+    districts: gpd.GeoDataFrame | None, cities: list[str], *, area_crs: str
+) -> tuple[list[np.ndarray], dict[str, str]]:
+    """Centroids (in ``area_crs``) of the ``axis_cities``, and the district names."""
     if districts is None or districts.empty:
         raise InputError(
             "the corridor axis runs between the centroids of cities "
@@ -110,14 +94,50 @@ def axis_line(
                 file="district",
                 field="adcode",
             )
-        centroids.append(rows.geometry.union_all().centroid)
-    a, b = np.array(centroids[0].coords[0]), np.array(centroids[1].coords[0])
+        centroids.append(np.array(rows.geometry.union_all().centroid.coords[0]))
+    return centroids, dict(zip(codes, proj["name"].astype(str), strict=False))
+
+
+def axis_line(
+    districts: gpd.GeoDataFrame | None,
+    *,
+    policy: CorridorPolicy,
+    area_crs: str | None = None,
+) -> tuple[LineString, str]:
+    """The corridor axis in ``area_crs`` and a sentence saying how it was drawn.
+
+    Parameters
+    ----------
+    districts
+        ``district`` rows (``adcode``, ``name``, geometry in EPSG:4490), needed for
+        the centroid axis.
+    policy
+        The ``[corridor]`` section.
+    area_crs
+        Projected CRS of the axis (:func:`devzone.settings.area_crs`).
+
+    Examples
+    --------
+    >>> from devzone.policy import load_policy, replace
+    >>> from devzone.policy.sections import AxisPoint
+    >>> pol = replace(load_policy().corridor, axis=[AxisPoint(place="甲", lon=116.7, lat=31.8),
+    ...                                             AxisPoint(place="乙", lon=116.4, lat=31.7)])
+    >>> line, how = axis_line(None, policy=pol)
+    >>> round(line.length / 1000, 1), how
+    (30.5, '沿配置的轴线 (甲、乙)')
+    """
+    crs = resolve_area_crs(area_crs)
+    if policy.axis:
+        return _configured_axis(policy, area_crs=crs)
+    cities = list(policy.axis_cities)
+    if len(cities) != 2:
+        raise ConfigError("[corridor] axis_cities must name two adcodes (from, to)")
+    (a, b), names = _city_centroids(districts, cities, area_crs=crs)
     length = float(np.hypot(*(b - a)))
     if length == 0:
         raise ConfigError("[corridor] axis_cities have the same centroid")
-    extend_m = float(policy.get("extend_km", 120.0)) * 1000.0
+    extend_m = policy.extend_km * 1000.0
     c = b + (b - a) / length * extend_m
-    names = dict(zip(codes, proj["name"].astype(str), strict=False))
     text = (
         f"{names.get(cities[0], cities[0])}几何中心 → {names.get(cities[1], cities[1])}"
         f"几何中心, 向前延伸 {extend_m / 1000:g} 千米"
@@ -125,49 +145,69 @@ def axis_line(
     return LineString([tuple(a), tuple(b), tuple(c)]), text
 
 
+def _buffer_corridor(
+    districts: gpd.GeoDataFrame | None, *, policy: CorridorPolicy, area_crs: str
+) -> tuple[MultiPolygon | None, str]:
+    """The axis buffered by ``buffer_km`` and clipped to ``city_adcode`` (EPSG:4490)."""
+    line, how = axis_line(districts, policy=policy, area_crs=area_crs)
+    if policy.buffer_km <= 0:
+        raise ConfigError("[corridor] buffer_km must be positive")
+    poly = line.buffer(policy.buffer_km * 1000.0)
+    city = policy.city_adcode
+    clipped = ""
+    if city and districts is not None and len(districts):
+        city_rows = districts[districts["adcode"].astype(str) == city]
+        if len(city_rows):
+            poly = poly.intersection(city_rows.to_crs(area_crs).geometry.union_all())
+            clipped = f", 限定在{city_rows['name'].iloc[0]}境内"
+    geom = _as_multipolygon(gpd.GeoSeries([poly], crs=area_crs).to_crs(SRID).iloc[0])
+    return geom, f"{how}, 两侧各缓冲 {policy.buffer_km:g} 千米{clipped}"
+
+
+def _listed_corridor(zones: gpd.GeoDataFrame, members: list[str]) -> MultiPolygon | None:
+    """The union of the listed zones' boundaries."""
+    chosen = zones[zones["zone_code"].astype(str).isin(members)]
+    geoms = chosen.geometry.dropna() if isinstance(chosen, gpd.GeoDataFrame) else []
+    return _as_multipolygon(shapely.union_all(list(geoms))) if len(geoms) else None
+
+
 def corridor_geometry(
     districts: gpd.GeoDataFrame | None,
     zones: gpd.GeoDataFrame,
-    policy: Mapping[str, Any],
     *,
-    area_crs: str = AREA_CRS,
+    policy: CorridorPolicy,
+    area_crs: str | None = None,
 ) -> CorridorGeometry:
-    """Draw the corridor polygon (走廊范围) from the ``[corridor]`` config.
+    """Draw the corridor polygon (走廊范围) from the ``[corridor]`` section.
 
     Returns
     -------
     CorridorGeometry
         Polygon in EPSG:4490 (``None`` when a member list names zones without
         boundaries), the method, a Chinese description and the area in km².
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> from devzone.policy import load_policy, replace
+    >>> z = gpd.GeoDataFrame({"zone_code": ["A"]}, geometry=[box(116.4, 31.7, 116.5, 31.8)],
+    ...                      crs=SRID)
+    >>> c = corridor_geometry(None, z, policy=replace(load_policy().corridor, members=["A"]))
+    >>> c.method, c.description, round(c.area_km2)
+    ('list', '按名单指定的开发区: A', 105)
     """
-    name = str(policy.get("name", "合六经济走廊"))
-    members = [str(m) for m in policy.get("members") or []]
+    crs = resolve_area_crs(area_crs)
+    members = list(policy.members)
     if members:
-        chosen = zones[zones["zone_code"].astype(str).isin(members)]
-        geoms = chosen.geometry.dropna() if isinstance(chosen, gpd.GeoDataFrame) else []
-        geom = _as_multipolygon(shapely.union_all(list(geoms))) if len(geoms) else None
-        desc = "按名单指定的开发区: " + "、".join(members)
-        method = "list"
+        geom = _listed_corridor(zones, members)
+        desc, method = "按名单指定的开发区: " + "、".join(members), "list"
     else:
-        line, how = axis_line(districts, policy, area_crs=area_crs)
-        buffer_km = float(policy.get("buffer_km", 15.0))
-        if buffer_km <= 0:
-            raise ConfigError("[corridor] buffer_km must be positive")
-        poly = line.buffer(buffer_km * 1000.0)
-        city = str(policy.get("city_adcode", "") or "")
-        clipped = ""
-        if city and districts is not None and len(districts):
-            city_rows = districts[districts["adcode"].astype(str) == city]
-            if len(city_rows):
-                poly = poly.intersection(city_rows.to_crs(area_crs).geometry.union_all())
-                clipped = f", 限定在{city_rows['name'].iloc[0]}境内"
-        geom = _as_multipolygon(gpd.GeoSeries([poly], crs=area_crs).to_crs(SRID).iloc[0])
-        desc = f"{how}, 两侧各缓冲 {buffer_km:g} 千米{clipped}"
+        geom, desc = _buffer_corridor(districts, policy=policy, area_crs=crs)
         method = "geometry"
     area = None
     if geom is not None:
-        area = float(gpd.GeoSeries([geom], crs=SRID).to_crs(area_crs).area.iloc[0] / 1e6)
-    return CorridorGeometry(name, method, geom, desc, area)
+        area = float(gpd.GeoSeries([geom], crs=SRID).to_crs(crs).area.iloc[0] / M2_PER_KM2)
+    return CorridorGeometry(policy.name, method, geom, desc, area)
 
 
 def inside_corridor(features: gpd.GeoDataFrame, corridor: CorridorGeometry) -> pd.Series:
@@ -193,7 +233,8 @@ def inside_corridor(features: gpd.GeoDataFrame, corridor: CorridorGeometry) -> p
 def corridor_members(
     zones: pd.DataFrame,
     corridor: CorridorGeometry,
-    policy: Mapping[str, Any],
+    *,
+    policy: CorridorPolicy,
 ) -> pd.DataFrame:
     """Zones inside the corridor (走廊内开发区).
 
@@ -207,11 +248,11 @@ def corridor_members(
     ConfigError
         When the member list names a zone that is not in ``dev_zone``.
     """
-    exclude = {str(z) for z in policy.get("exclude") or []}
+    exclude = set(policy.exclude)
     codes = zones["zone_code"].astype(str)
     names = zones["name"] if "name" in zones else pd.Series("", index=zones.index)
     if corridor.method == "list":
-        members = [str(m) for m in policy.get("members") or []]
+        members = list(policy.members)
         unknown = sorted(set(members) - set(codes))
         if unknown:
             raise ConfigError(

@@ -9,36 +9,28 @@ like (a stored earlier run is not reused).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import replace
 
 import pandas as pd
 
-from devzone.zones.indicators import zone_indicators
+from devzone.policy.sections import IntensityPolicy, ZonesPolicy
+from devzone.zones.indicators import ZoneInputs, zone_indicators
 from devzone.zones.ranking import composite_score, rank_change, rank_within_type
 
 __all__ = ["ZoneInputs", "evaluate_zones", "idle_snapshot"]
 
 
-@dataclass
-class ZoneInputs:
-    """The tables a zone evaluation reads (each optional except zones and parcels)."""
-
-    zones: pd.DataFrame
-    parcels: pd.DataFrame
-    buildings: pd.DataFrame | None = None
-    indicators: pd.DataFrame | None = None  # enterprise_indicator, all years
-    parcel_enterprise: pd.DataFrame | None = None
-    progress: pd.DataFrame | None = None
-    idle: pd.DataFrame | None = None  # parcel_idle_status, all as-of dates
-    evaluation: pd.DataFrame | None = None  # enterprise_evaluation, all years
-    fit_shares: pd.DataFrame | None = None  # zone_fit_shares output
-    notes: list[str] = field(default_factory=list)
-
-
 def idle_snapshot(idle: pd.DataFrame | None, year: int) -> tuple[pd.DataFrame | None, str]:
-    """Rows of the latest ``parcel_idle_status`` as-of date ≤ 31 Dec of ``year``."""
+    """Rows of the latest ``parcel_idle_status`` as-of date ≤ 31 Dec of ``year``.
+
+    Examples
+    --------
+    >>> idle = pd.DataFrame({"parcel_code": ["P1", "P1", "P1"],
+    ...     "as_of_date": pd.to_datetime(["2019-06-30", "2019-12-31", "2020-06-30"])})
+    >>> rows, as_of = idle_snapshot(idle, 2019)
+    >>> len(rows), as_of
+    (1, '2019-12-31')
+    """
     if idle is None or idle.empty:
         return None, ""
     dates = pd.to_datetime(idle["as_of_date"], errors="coerce")
@@ -56,27 +48,30 @@ def _year_rows(df: pd.DataFrame | None, year: int) -> pd.DataFrame | None:
     return rows if len(rows) else None
 
 
-def _one_year(inputs: ZoneInputs, year: int, policy: Mapping[str, Any]) -> pd.DataFrame:
+def _one_year(
+    inputs: ZoneInputs,
+    year: int,
+    *,
+    policy: ZonesPolicy,
+    intensity: IntensityPolicy,
+    area_crs: str | None,
+) -> pd.DataFrame:
+    """Indicators, composite score and rank within type of one year."""
     idle, idle_as_of = idle_snapshot(inputs.idle, year)
-    ind = zone_indicators(
-        inputs.zones,
-        inputs.parcels,
-        year=year,
-        buildings=inputs.buildings,
+    of_year = replace(
+        inputs,
         indicators=_year_rows(inputs.indicators, year),
-        parcel_enterprise=inputs.parcel_enterprise,
-        progress=inputs.progress,
         idle=idle,
         evaluation=_year_rows(inputs.evaluation, year),
-        policy=policy,
     )
+    ind = zone_indicators(of_year, year=year, policy=policy, intensity=intensity, area_crs=area_crs)
     if idle is None:
         # No idle-land snapshot for the year: G is unknown, not zero.
         ind["idle_rate"] = float("nan")
         ind["area_g_ha"] = float("nan")
         ind["idle_fee_wan"] = float("nan")
     ind["idle_as_of"] = idle_as_of
-    scores = composite_score(ind, weights=dict(policy.get("score") or {}))
+    scores = composite_score(ind, weights=policy.score)
     ind = pd.concat([ind, scores], axis=1)
     ind.attrs["dropped"] = scores.attrs.get("dropped", [])
     ind["rank"] = rank_within_type(ind["score"], ind["zone_type"])
@@ -84,8 +79,37 @@ def _one_year(inputs: ZoneInputs, year: int, policy: Mapping[str, Any]) -> pd.Da
     return ind
 
 
+#: Zone fit shares carried onto the evaluation rows.
+FIT_COLUMNS = (
+    "land_fit_share",
+    "land_lead_share",
+    "output_fit_share",
+    "tax_fit_share",
+    "misfit_parcels",
+)
+
+
+def _with_registry_and_fit(current: pd.DataFrame, inputs: ZoneInputs) -> pd.DataFrame:
+    """The zones' lead/main industries and industry-fit shares, beside their indicators."""
+    registry = inputs.zones.drop_duplicates("zone_code").set_index("zone_code")
+    for col in ("lead_industry", "main_industries"):
+        if col in registry:
+            current[col] = current["zone_code"].map(registry[col])
+    if inputs.fit_shares is not None and len(inputs.fit_shares):
+        fs = inputs.fit_shares.set_index("zone_code")
+        for col in FIT_COLUMNS:
+            if col in fs:
+                current[col] = current["zone_code"].map(fs[col])
+    return current
+
+
 def evaluate_zones(
-    inputs: ZoneInputs, *, year: int, policy: Mapping[str, Any]
+    inputs: ZoneInputs,
+    *,
+    year: int,
+    policy: ZonesPolicy,
+    intensity: IntensityPolicy,
+    area_crs: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Evaluate and rank the zones for ``year`` and ``year − 1``.
 
@@ -96,7 +120,11 @@ def evaluate_zones(
     year
         Evaluation year.
     policy
-        The ``[zones]`` policy table.
+        The ``[zones]`` section (score weights, zone type, use words).
+    intensity
+        The ``[intensity]`` section (counted floor area, as for parcels).
+    area_crs
+        Projected CRS for measured areas (:func:`devzone.settings.area_crs`).
 
     Returns
     -------
@@ -105,24 +133,11 @@ def evaluate_zones(
         the ``zone_evaluation`` table plus the per-indicator scores ``s_*``.
         ``attrs["dropped"]`` lists indicators left out of the year's weights.
     """
-    current = _one_year(inputs, year, policy)
-    previous = _one_year(inputs, year - 1, policy)
+    kw = {"policy": policy, "intensity": intensity, "area_crs": area_crs}
+    current = _one_year(inputs, year, **kw)
+    previous = _one_year(inputs, year - 1, **kw)
     current["rank_change"] = rank_change(current, previous)
-    registry = inputs.zones.drop_duplicates("zone_code").set_index("zone_code")
-    for col in ("lead_industry", "main_industries"):
-        if col in registry:
-            current[col] = current["zone_code"].map(registry[col])
-    if inputs.fit_shares is not None and len(inputs.fit_shares):
-        fs = inputs.fit_shares.set_index("zone_code")
-        for col in (
-            "land_fit_share",
-            "land_lead_share",
-            "output_fit_share",
-            "tax_fit_share",
-            "misfit_parcels",
-        ):
-            if col in fs:
-                current[col] = current["zone_code"].map(fs[col])
+    current = _with_registry_and_fit(current, inputs)
     notes = []
     if current.attrs.get("dropped"):
         notes.append("本年无数据、未计分的指标: " + "、".join(current.attrs["dropped"]))

@@ -7,19 +7,18 @@ zone / no registry entry for the zone).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
-from devzone.crs import AREA_CRS
+from devzone.policy.sections import ZonesPolicy
+from devzone.settings import area_crs as resolve_area_crs
 from devzone.zones.alloc import firm_parcel_shares, parcel_area_m2
 from devzone.zones.registry import code_matches, industry_name_of, industry_prefixes, split_main
 
 __all__ = ["classify_fit", "parcel_industry_code", "parcel_industry_fit", "zone_fit_shares"]
 
-FIT_LABELS = {"lead": "首位产业", "main": "主导产业", "misfit": "不符合", "unknown": "未知"}
+#: The fit codes (labels in :data:`devzone.vocab.FIT_LABELS`).
+FITS = ("lead", "main", "misfit", "unknown")
 
 
 def parcel_industry_code(
@@ -75,7 +74,7 @@ def classify_fit(
     zones: pd.DataFrame,
     industries: pd.DataFrame,
     *,
-    separator: str = "、",
+    separator: str,
 ) -> pd.DataFrame:
     """Fit of industry codes with the lead/main industries of their zones (vectorised).
 
@@ -93,6 +92,8 @@ def classify_fit(
         ``dev_zone`` rows with ``zone_code``, ``lead_industry``, ``main_industries``.
     industries
         The vocabulary (:func:`devzone.zones.registry.load_industries`).
+    separator
+        Separator of ``main_industries`` (``[zones] main_separator``).
 
     Returns
     -------
@@ -107,7 +108,7 @@ def classify_fit(
     >>> z = pd.DataFrame({"zone_code": ["Z"], "lead_industry": ["汽车零部件"],
     ...                   "main_industries": ["装备制造、建材"]})
     >>> classify_fit(pd.Series(["3670", "3411", "1310", None]), pd.Series(["Z"] * 4),
-    ...              z, voc)["fit"].tolist()
+    ...              z, voc, separator="、")["fit"].tolist()
     ['lead', 'main', 'misfit', 'unknown']
     """
     prefixes = industry_prefixes(industries)
@@ -157,9 +158,13 @@ def parcel_industry_fit(
     *,
     parcel_enterprise: pd.DataFrame | None = None,
     enterprises: pd.DataFrame | None = None,
-    separator: str = "、",
+    separator: str,
 ) -> pd.DataFrame:
     """Per-parcel industry fit (宗地产业契合度), the ``parcel_industry_fit`` table.
+
+    The parcel's industry is :func:`parcel_industry_code`; its fit is
+    :func:`classify_fit` against the parcel's zone (``separator``: ``[zones]
+    main_separator``).
 
     Returns
     -------
@@ -188,8 +193,8 @@ def zone_fit_shares(
     *,
     indicators: pd.DataFrame | None = None,
     parcel_enterprise: pd.DataFrame | None = None,
-    policy: Mapping[str, Any] | None = None,
-    area_crs: str = AREA_CRS,
+    policy: ZonesPolicy,
+    area_crs: str | None = None,
 ) -> pd.DataFrame:
     """Per zone: share of land, output and tax in the lead and main industries.
 
@@ -207,7 +212,27 @@ def zone_fit_shares(
         ``output_wan``, ``output_fit_share``, ``tax_wan``, ``tax_fit_share``; shares are
         fractions of the known total (NaN when the total is 0).
     """
-    sep = str((policy or {}).get("main_separator", "、"))
+    crs = resolve_area_crs(area_crs)
+    out = _land_fit_shares(parcels, parcel_fit, zones, area_crs=crs)
+    if indicators is not None and parcel_enterprise is not None and len(indicators):
+        shares = firm_parcel_shares(parcel_enterprise, parcels, area_crs=crs)
+        f = _firm_fit(shares, indicators, zones, industries, separator=policy.main_separator)
+        for what in ("output", "tax"):
+            known_f = f[f["fit"] != "unknown"]
+            tot = known_f.groupby("zone_code")[what].sum()
+            good = known_f[known_f["fit"].isin(["lead", "main"])].groupby("zone_code")[what].sum()
+            out[f"{what}_wan"] = f.groupby("zone_code")[what].sum()
+            out[f"{what}_fit_share"] = good.reindex(tot.index).fillna(0.0) / tot.where(tot > 0)
+    for c in ("output_wan", "output_fit_share", "tax_wan", "tax_fit_share"):
+        if c not in out.columns:
+            out[c] = np.nan
+    return out.reset_index()
+
+
+def _land_fit_shares(
+    parcels: pd.DataFrame, parcel_fit: pd.DataFrame, zones: pd.DataFrame, *, area_crs: str
+) -> pd.DataFrame:
+    """Per zone: parcel land by fit, and the lead/main shares of the land of known fit."""
     land = pd.DataFrame(
         {
             "zone_code": parcel_fit["zone_code"].to_numpy(),
@@ -219,11 +244,11 @@ def zone_fit_shares(
     by = land.pivot_table(
         index="zone_code", columns="fit", values="m2", aggfunc="sum", fill_value=0.0
     )
-    for f in ("lead", "main", "misfit", "unknown"):
+    for f in FITS:
         if f not in by.columns:
             by[f] = 0.0
     out = pd.DataFrame(index=pd.Index(zones["zone_code"].drop_duplicates(), name="zone_code"))
-    out["land_m2"] = by[["lead", "main", "misfit", "unknown"]].sum(axis=1)
+    out["land_m2"] = by[list(FITS)].sum(axis=1)
     known = by["lead"] + by["main"] + by["misfit"]
     known = known.where(known > 0)
     out["land_lead_share"] = by["lead"] / known
@@ -231,37 +256,40 @@ def zone_fit_shares(
     out["land_fit_share"] = (by["lead"] + by["main"]) / known
     out["misfit_land_m2"] = by["misfit"]
     out["misfit_parcels"] = land[land["fit"] == "misfit"].groupby("zone_code").size()
-    out[["land_m2", "misfit_land_m2", "misfit_parcels"]] = out[
-        ["land_m2", "misfit_land_m2", "misfit_parcels"]
-    ].fillna(0.0)
-    if indicators is not None and parcel_enterprise is not None and len(indicators):
-        shares = firm_parcel_shares(parcel_enterprise, parcels, area_crs=area_crs)
-        ind = indicators.drop_duplicates("credit_code").copy()
-        ind["output"] = pd.to_numeric(ind.get("value_added_wan"), errors="coerce").fillna(
-            pd.to_numeric(ind.get("revenue_wan"), errors="coerce")
-        )
-        ind["tax"] = pd.to_numeric(ind.get("tax_wan"), errors="coerce")
-        f = shares.merge(
-            ind[["credit_code", "industry_code", "output", "tax"]], on="credit_code", how="inner"
-        )
-        f = f.dropna(subset=["zone_code"])
-        cls = classify_fit(
-            f["industry_code"].astype("string"),
-            f["zone_code"].astype("string"),
-            zones,
-            industries,
-            separator=sep,
-        )
-        f["fit"] = cls["fit"].to_numpy()
-        f["output"] *= f["share"]
-        f["tax"] *= f["share"]
-        for what in ("output", "tax"):
-            known_f = f[f["fit"] != "unknown"]
-            tot = known_f.groupby("zone_code")[what].sum()
-            good = known_f[known_f["fit"].isin(["lead", "main"])].groupby("zone_code")[what].sum()
-            out[f"{what}_wan"] = f.groupby("zone_code")[what].sum()
-            out[f"{what}_fit_share"] = good.reindex(tot.index).fillna(0.0) / tot.where(tot > 0)
-    for c in ("output_wan", "output_fit_share", "tax_wan", "tax_fit_share"):
-        if c not in out.columns:
-            out[c] = np.nan
-    return out.reset_index()
+    counts = ["land_m2", "misfit_land_m2", "misfit_parcels"]
+    out[counts] = out[counts].fillna(0.0)
+    return out
+
+
+def _firm_fit(
+    shares: pd.DataFrame,
+    indicators: pd.DataFrame,
+    zones: pd.DataFrame,
+    industries: pd.DataFrame,
+    *,
+    separator: str,
+) -> pd.DataFrame:
+    """Each firm's output and tax on each zone (by used area) and its fit there.
+
+    Output is value added, else revenue.
+    """
+    ind = indicators.drop_duplicates("credit_code").copy()
+    ind["output"] = pd.to_numeric(ind.get("value_added_wan"), errors="coerce").fillna(
+        pd.to_numeric(ind.get("revenue_wan"), errors="coerce")
+    )
+    ind["tax"] = pd.to_numeric(ind.get("tax_wan"), errors="coerce")
+    f = shares.merge(
+        ind[["credit_code", "industry_code", "output", "tax"]], on="credit_code", how="inner"
+    )
+    f = f.dropna(subset=["zone_code"])
+    cls = classify_fit(
+        f["industry_code"].astype("string"),
+        f["zone_code"].astype("string"),
+        zones,
+        industries,
+        separator=separator,
+    )
+    f["fit"] = cls["fit"].to_numpy()
+    f["output"] *= f["share"]
+    f["tax"] *= f["share"]
+    return f

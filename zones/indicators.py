@@ -30,20 +30,29 @@ the year's ``enterprise_indicator.tax_wan`` spread over parcels by used area.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from devzone.crs import AREA_CRS
-from devzone.landuse.performance import M2_PER_MU
+from devzone.landuse.intensity import building_measures
+from devzone.policy.sections import IntensityPolicy, ZonesPolicy
+from devzone.settings import area_crs as resolve_area_crs
+from devzone.units import M2_PER_HA, M2_PER_MU, MU_PER_HA
 from devzone.zones.alloc import firm_parcel_shares, parcel_area_m2
 
-__all__ = ["INDICATORS", "classify_parcels", "zone_indicators", "zone_type"]
-
-M2_PER_HA = 10000.0
+__all__ = [
+    "CONTRACT_COLUMNS",
+    "INDICATORS",
+    "ZoneInputs",
+    "classify_parcels",
+    "parcel_investment",
+    "zone_areas",
+    "zone_indicators",
+    "zone_type",
+]
 
 #: Indicator column → Chinese label with unit (TD/T 1029 names).
 INDICATORS: dict[str, str] = {
@@ -61,6 +70,47 @@ INDICATORS: dict[str, str] = {
     "idle_rate": "土地闲置率",
 }
 
+#: Supply-contract columns the zone analyses read from a parcel's contract
+#: (:func:`devzone.db.io.parcels_with_contract` ``columns``).
+CONTRACT_COLUMNS = (
+    "industry_code",
+    "contract_date",
+    "agreed_start_date",
+    "actual_start_date",
+    "actual_completion_date",
+    "committed_invest_wan_per_mu",
+    "committed_tax_wan_per_mu",
+    "price_wan",
+)
+
+#: The grades whose firms count as graded (分档企业).
+_GRADED = ["A", "B", "C", "D"]
+
+
+@dataclass
+class ZoneInputs:
+    """The tables a zone evaluation reads (each optional except zones and parcels).
+
+    For :func:`zone_indicators` of one year, ``indicators`` and ``evaluation`` are that
+    year's rows and ``idle`` one as-of date's rows; :func:`devzone.zones.evaluate.
+    evaluate_zones` takes every year and picks them.
+    """
+
+    zones: pd.DataFrame
+    parcels: pd.DataFrame
+    buildings: pd.DataFrame | None = None
+    indicators: pd.DataFrame | None = None  # enterprise_indicator
+    parcel_enterprise: pd.DataFrame | None = None
+    progress: pd.DataFrame | None = None
+    idle: pd.DataFrame | None = None  # parcel_idle_status
+    evaluation: pd.DataFrame | None = None  # enterprise_evaluation
+    fit_shares: pd.DataFrame | None = None  # zone_fit_shares output
+    notes: list[str] = field(default_factory=list)
+
+
+def _year_end(year: int) -> pd.Timestamp:
+    return pd.Timestamp(year=year, month=12, day=31)
+
 
 def _contains_any(text: pd.Series, words: Sequence[str]) -> pd.Series:
     s = text.astype("string").fillna("")
@@ -69,16 +119,44 @@ def _contains_any(text: pd.Series, words: Sequence[str]) -> pd.Series:
     return s.str.contains("|".join(map(str, words)), regex=True).fillna(False).astype(bool)
 
 
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column, or all-missing when the frame lacks it."""
+    return frame[name] if name in frame else pd.Series(pd.NA, index=frame.index)
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    """``num / den``, NaN where the denominator is not positive."""
+    return num / den.where(den > 0)
+
+
 def classify_parcels(
     parcels: pd.DataFrame,
     buildings: pd.DataFrame | None,
     *,
     year: int,
-    policy: Mapping[str, Any] | None = None,
+    policy: ZonesPolicy,
+    intensity: IntensityPolicy,
     idle: pd.DataFrame | None = None,
-    area_crs: str = AREA_CRS,
+    area_crs: str | None = None,
 ) -> pd.DataFrame:
     """TD/T 1029 land classes of each parcel (宗地用地分类).
+
+    Parameters
+    ----------
+    parcels
+        Parcels with their contract columns (:func:`devzone.db.io.parcels_with_contract`).
+    buildings
+        ``building`` rows (optional).
+    year
+        Classes as at 31 December of ``year``.
+    policy
+        The ``[zones]`` section (use words, idle statuses).
+    intensity
+        The ``[intensity]`` section (counted floor area, storeys over 8 m double).
+    idle
+        ``parcel_idle_status`` rows of one as-of date (optional).
+    area_crs
+        Projected CRS for measured areas (:func:`devzone.settings.area_crs`).
 
     Returns
     -------
@@ -86,25 +164,36 @@ def classify_parcels(
         Indexed like ``parcels``: ``parcel_code``, ``zone_code``, ``area_m2``,
         ``supplied`` (D), ``ready`` (B21), ``built`` (A), ``industrial`` (A2),
         ``residential`` (A1), ``idle`` (G), ``floor_area_m2``, ``footprint_m2``.
+
+    Examples
+    --------
+    >>> from devzone.policy import load_policy
+    >>> pol = load_policy()
+    >>> parcels = pd.DataFrame({"parcel_code": ["P1", "P2"], "zone_code": ["Z", "Z"],
+    ...     "area_m2": [20000.0, 10000.0], "supervision_no": ["S1", None],
+    ...     "land_use": ["工业用地", None], "actual_completion_date": ["2018-06-30", None]})
+    >>> cls = classify_parcels(parcels, None, year=2019, policy=pol.zones,
+    ...                        intensity=pol.intensity)
+    >>> cls[["supplied", "built", "industrial", "ready"]].values.tolist()
+    [[True, True, True, False], [False, False, False, True]]
     """
-    pol = dict(policy or {})
+    crs = resolve_area_crs(area_crs)
     out = pd.DataFrame(
         {"parcel_code": parcels["parcel_code"], "zone_code": parcels["zone_code"]},
         index=parcels.index,
     )
-    out["area_m2"] = parcel_area_m2(parcels, area_crs=area_crs)
-    year_end = pd.Timestamp(year=year, month=12, day=31)
-
-    def col(name: str) -> pd.Series:
-        return parcels[name] if name in parcels else pd.Series(pd.NA, index=parcels.index)
+    out["area_m2"] = parcel_area_m2(parcels, area_crs=crs)
+    year_end = _year_end(year)
 
     def date(name: str) -> pd.Series:
-        return pd.to_datetime(col(name), errors="coerce")
+        return pd.to_datetime(_column(parcels, name), errors="coerce")
 
-    has_contract = col("supervision_no").notna() | col("agreed_start_date").notna()
+    has_contract = (
+        _column(parcels, "supervision_no").notna() | _column(parcels, "agreed_start_date").notna()
+    )
     signed = date("contract_date")
     out["supplied"] = (has_contract & (signed.isna() | (signed <= year_end))).astype(bool)
-    b = _building_sums(_place_buildings(buildings, parcels), area_crs=area_crs)
+    b = _building_sums(_place_buildings(buildings, parcels), intensity=intensity, area_crs=crs)
     out["floor_area_m2"] = parcels["parcel_code"].map(b["floor_area_m2"]).fillna(0.0)
     out["footprint_m2"] = parcels["parcel_code"].map(b["footprint_m2"]).fillna(0.0)
     done = (date("actual_completion_date") <= year_end).fillna(False)
@@ -112,33 +201,31 @@ def classify_parcels(
     standing = (out["footprint_m2"] > 0) & (started.isna() | (started <= year_end))
     out["built"] = (out["supplied"] & (standing | done)).astype(bool)
     out["ready"] = ~out["built"]
-    use = col("land_use")
-    words_i = pol.get("industrial_use_words", ["工业", "仓储", "工矿"])
-    words_r = pol.get("residential_use_words", ["住宅"])
+    use = _column(parcels, "land_use")
     unknown_use = use.astype("string").fillna("").str.strip() == ""
-    out["residential"] = out["built"] & _contains_any(use, words_r)
-    out["industrial"] = out["built"] & (_contains_any(use, words_i) | unknown_use)
+    out["residential"] = out["built"] & _contains_any(use, policy.residential_use_words)
+    out["industrial"] = out["built"] & (
+        _contains_any(use, policy.industrial_use_words) | unknown_use
+    )
     idle_codes: set[str] = set()
     if idle is not None and len(idle):
-        statuses = pol.get(
-            "idle_statuses", ["idle_fee", "idle_recover", "idle_stalled", "government_cause"]
-        )
-        idle_codes = set(idle.loc[idle["status"].isin(statuses), "parcel_code"])
+        idle_codes = set(idle.loc[idle["status"].isin(policy.idle_statuses), "parcel_code"])
     out["idle"] = parcels["parcel_code"].isin(idle_codes).to_numpy()
     return out
 
 
-def _building_sums(buildings: pd.DataFrame | None, *, area_crs: str) -> pd.DataFrame:
+def _building_sums(
+    buildings: pd.DataFrame | None, *, intensity: IntensityPolicy, area_crs: str | None = None
+) -> pd.DataFrame:
     """Counted floor area (计容, storeys over 8 m double) and footprint per parcel (m²).
 
     The same measure as the parcel-level intensity
-    (:func:`devzone.landuse.intensity.building_measures`), so zone and parcel FAR agree.
+    (:func:`devzone.landuse.intensity.building_measures`, under the same ``[intensity]``
+    section), so zone and parcel FAR agree.
     """
-    from devzone.landuse.intensity import building_measures
-
     if buildings is None or buildings.empty:
         return pd.DataFrame(columns=["floor_area_m2", "footprint_m2"])
-    m = building_measures(buildings, area_crs=area_crs)
+    m = building_measures(buildings, policy=intensity, area_crs=resolve_area_crs(area_crs))
     df = pd.DataFrame(
         {
             "parcel_code": buildings["parcel_code"],
@@ -175,47 +262,244 @@ def zone_type(
     industrial_share: pd.Series,
     residential_share: pd.Series,
     *,
-    policy: Mapping[str, Any] | None = None,
+    policy: ZonesPolicy,
 ) -> pd.Series:
-    """Zone type (开发区类型): 工业主导型 when A2/A > 30% and A1/A < 25%, else 产城融合型."""
-    t = dict((policy or {}).get("type") or {})
-    ind_min = float(t.get("industrial_share_min", 0.30))
-    res_max = float(t.get("residential_share_max", 0.25))
-    ok = (industrial_share.fillna(0) > ind_min) & (residential_share.fillna(0) < res_max)
+    """Zone type (开发区类型): 工业主导型 when A2/A > 30% and A1/A < 25%, else 产城融合型.
+
+    The shares come from ``[zones.type]`` (TD/T 1029).
+
+    Examples
+    --------
+    >>> from devzone.policy import load_policy
+    >>> zone_type(pd.Series([0.8, 0.8, 0.2]), pd.Series([0.1, 0.3, 0.0]),
+    ...           policy=load_policy().zones).tolist()
+    ['工业主导型', '产城融合型', '产城融合型']
+    """
+    rule = policy.type
+    ok = (industrial_share.fillna(0) > rule.industrial_share_min) & (
+        residential_share.fillna(0) < rule.residential_share_max
+    )
     return pd.Series(np.where(ok, "工业主导型", "产城融合型"), index=industrial_share.index)
 
 
-def zone_indicators(
-    zones: pd.DataFrame,
+def zone_areas(zones: pd.DataFrame, *, area_crs: str | None = None) -> pd.DataFrame:
+    """Name and evaluated area A+B of each zone (评价范围面积).
+
+    A+B is the approved area (核准面积) when positive, else the boundary's area measured
+    in ``area_crs``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``zone_code``: ``zone_name``, ``area_total_ha``, ``area_basis``
+        (``approved``, ``boundary`` or '').
+
+    Examples
+    --------
+    >>> z = pd.DataFrame({"zone_code": ["A", "B"], "name": ["甲", "乙"],
+    ...                   "approved_area_ha": [120.0, None]})
+    >>> zone_areas(z).values.tolist()
+    [['甲', 120.0, 'approved'], ['乙', nan, '']]
+    """
+    zone_rows = zones.drop_duplicates("zone_code")
+    zone_index = pd.Index(zone_rows["zone_code"], name="zone_code")
+    out = pd.DataFrame(index=zone_index)
+    out["zone_name"] = zone_rows.set_index("zone_code")["name"]
+    approved = pd.Series(
+        pd.to_numeric(zone_rows.get("approved_area_ha"), errors="coerce").to_numpy(),
+        index=zone_rows["zone_code"].to_numpy(),
+    )
+    approved = approved.where(approved > 0)
+    measured = pd.Series(np.nan, index=approved.index)
+    if isinstance(zone_rows, gpd.GeoDataFrame) and zone_rows.geometry.notna().any():
+        geo = zone_rows.geometry
+        geo_area = geo.to_crs(resolve_area_crs(area_crs)).area / M2_PER_HA
+        measured = pd.Series(geo_area.where(geo.notna() & ~geo.is_empty).to_numpy(), approved.index)
+    out["area_total_ha"] = approved.fillna(measured).reindex(zone_index)
+    out["area_basis"] = pd.Series(
+        np.where(approved.notna(), "approved", np.where(measured.notna(), "boundary", "")),
+        index=approved.index,
+    ).reindex(zone_index)
+    return out
+
+
+def _zone_sum(cls: pd.DataFrame, zone_index: pd.Index) -> Callable[..., pd.Series]:
+    """A function summing a parcel column (optionally masked) per zone."""
+
+    def zsum(values: pd.Series, mask: pd.Series | None = None) -> pd.Series:
+        v = values if mask is None else values.where(mask, 0.0)
+        return v.groupby(cls["zone_code"]).sum().reindex(zone_index).fillna(0.0)
+
+    return zsum
+
+
+def _land_class_areas(cls: pd.DataFrame, zone_index: pd.Index) -> pd.DataFrame:
+    """Areas of the land classes (ha) and floor areas (m²) per zone.
+
+    ``a2_floor_m2`` and ``a2_footprint_m2`` (floor area and footprint on A2) are the
+    numerators of the industrial FAR and building coefficient, not output columns.
+    """
+    zsum = _zone_sum(cls, zone_index)
+    a = cls["area_m2"].fillna(0.0)
+    out = pd.DataFrame(index=zone_index)
+    for col, flag in (
+        ("area_a_ha", "built"),
+        ("area_a1_ha", "residential"),
+        ("area_a2_ha", "industrial"),
+        ("area_b21_ha", "ready"),
+        ("area_d_ha", "supplied"),
+        ("area_g_ha", "idle"),
+    ):
+        out[col] = zsum(a, cls[flag]) / M2_PER_HA
+    out["floor_area_m2"] = zsum(cls["floor_area_m2"], cls["built"])
+    out["footprint_m2"] = zsum(cls["footprint_m2"], cls["built"])
+    out["a2_floor_m2"] = zsum(cls["floor_area_m2"], cls["industrial"])
+    out["a2_footprint_m2"] = zsum(cls["footprint_m2"], cls["industrial"])
+    return out
+
+
+def parcel_investment(
     parcels: pd.DataFrame,
+    parcel_m2: pd.Series,
+    progress: pd.DataFrame | None,
     *,
     year: int,
-    buildings: pd.DataFrame | None = None,
-    indicators: pd.DataFrame | None = None,
-    parcel_enterprise: pd.DataFrame | None = None,
-    progress: pd.DataFrame | None = None,
-    idle: pd.DataFrame | None = None,
-    evaluation: pd.DataFrame | None = None,
-    policy: Mapping[str, Any] | None = None,
-    area_crs: str = AREA_CRS,
+) -> tuple[pd.Series, pd.Series]:
+    """Cumulative investment of each parcel to the year end (累计固定资产投资, 万元).
+
+    The project ledger's ``invested_wan`` reported up to 31 December, by parcel code,
+    else (ledger rows without a parcel code) by 电子监管号; a parcel without a ledger
+    record takes its contract's committed intensity × its area.
+
+    Returns
+    -------
+    tuple of Series
+        (investment, 0 where unknown; True where it came from the contract).
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"parcel_code": ["P1", "P2"], "supervision_no": ["S1", "S2"],
+    ...                   "committed_invest_wan_per_mu": [None, 300.0]})
+    >>> prog = pd.DataFrame({"parcel_code": ["P1", None], "supervision_no": [None, "S1"],
+    ...                      "invested_wan": [500.0, 100.0],
+    ...                      "report_date": ["2019-06-30", "2020-03-31"]})
+    >>> inv, from_contract = parcel_investment(p, pd.Series([20000.0, 20000.0]), prog,
+    ...                                        year=2019)
+    >>> inv.tolist(), from_contract.tolist()
+    ([500.0, 9000.0], [False, True])
+    """
+    invest = pd.Series(np.nan, index=parcels.index)
+    if progress is not None and len(progress):
+        reported = pd.to_datetime(progress.get("report_date"), errors="coerce")
+        prog = progress[reported.isna() | (reported <= _year_end(year))]
+        inv = pd.to_numeric(prog["invested_wan"], errors="coerce")
+        by_code = inv.groupby(prog["parcel_code"]).sum()
+        no_code = prog["parcel_code"].isna()
+        by_no = inv[no_code].groupby(prog.loc[no_code, "supervision_no"]).sum()
+        invest = parcels["parcel_code"].map(by_code)
+        if "supervision_no" in parcels:
+            invest = invest.fillna(parcels["supervision_no"].map(by_no))
+    committed = pd.to_numeric(_column(parcels, "committed_invest_wan_per_mu"), errors="coerce") * (
+        parcel_m2.to_numpy() / M2_PER_MU
+    )
+    from_contract = invest.isna() & committed.notna()
+    return invest.fillna(committed).fillna(0.0), from_contract
+
+
+def _zone_tax(
+    cls: pd.DataFrame,
+    zone_index: pd.Index,
+    *,
+    parcels: pd.DataFrame,
+    indicators: pd.DataFrame | None,
+    parcel_enterprise: pd.DataFrame | None,
+    area_crs: str | None,
+) -> tuple[pd.Series, pd.Series]:
+    """The year's tax per zone, all land and A2 land (firms' tax spread by used area)."""
+    tax_all = pd.Series(0.0, index=zone_index)
+    tax_a2 = pd.Series(0.0, index=zone_index)
+    if indicators is None or parcel_enterprise is None or not len(indicators):
+        return tax_all, tax_a2
+    shares = firm_parcel_shares(parcel_enterprise, parcels, area_crs=area_crs)
+    tax = pd.to_numeric(indicators["tax_wan"], errors="coerce").groupby(indicators["credit_code"])
+    shares["tax"] = shares["credit_code"].map(tax.sum()).fillna(0.0) * shares["share"]
+    flags = cls.drop_duplicates("parcel_code").set_index("parcel_code")
+    shares["industrial"] = shares["parcel_code"].map(flags["industrial"]).fillna(False).astype(bool)
+    tax_all = shares.groupby("zone_code")["tax"].sum().reindex(zone_index).fillna(0.0)
+    a2 = shares[shares["industrial"]].groupby("zone_code")["tax"].sum()
+    return tax_all, a2.reindex(zone_index).fillna(0.0)
+
+
+def _intensity_ratios(out: pd.DataFrame, *, policy: ZonesPolicy) -> pd.DataFrame:
+    """The :data:`INDICATORS` ratios and the zone type, from the summed areas."""
+    A, A2, D = out["area_a_ha"], out["area_a2_ha"], out["area_d_ha"]
+    B21 = out["area_b21_ha"]
+    out["development_rate"] = _ratio(A + B21, out["area_total_ha"])
+    out["supply_rate"] = _ratio(D, A + B21)
+    out["built_rate"] = _ratio(A, D)
+    out["industrial_land_rate"] = _ratio(A2, A)
+    out["far"] = _ratio(out["floor_area_m2"], A * M2_PER_HA)
+    out["building_density"] = _ratio(out["footprint_m2"], A * M2_PER_HA)
+    out["industrial_far"] = _ratio(out["a2_floor_m2"], A2 * M2_PER_HA)
+    out["industrial_building_coefficient"] = _ratio(out["a2_footprint_m2"], A2 * M2_PER_HA)
+    out["invest_intensity_wan_per_mu"] = _ratio(out["invested_wan"], A2 * MU_PER_HA)
+    out["industrial_tax_per_mu_wan"] = _ratio(out["industrial_tax_wan"], A2 * MU_PER_HA)
+    out["tax_per_mu_wan"] = _ratio(out["tax_wan"], A * MU_PER_HA)
+    out["idle_rate"] = _ratio(out["area_g_ha"], D)
+    out["zone_type"] = zone_type(_ratio(A2, A), _ratio(out["area_a1_ha"], A), policy=policy)
+    return out.drop(columns=["a2_floor_m2", "a2_footprint_m2"])
+
+
+def _performance_aggregates(
+    out: pd.DataFrame, *, idle: pd.DataFrame | None, evaluation: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Idle fees and the A/D shares of graded firms per zone."""
+    zone_index = out.index
+    out["idle_fee_wan"] = 0.0
+    if idle is not None and len(idle) and "idle_fee_wan" in idle:
+        fee = pd.to_numeric(idle["idle_fee_wan"], errors="coerce").groupby(idle["zone_code"])
+        out["idle_fee_wan"] = fee.sum().reindex(zone_index).fillna(0.0)
+    out["firms_graded"] = 0
+    out["share_grade_a"] = np.nan
+    out["share_grade_d"] = np.nan
+    if evaluation is not None and len(evaluation):
+        ev = evaluation[evaluation["grade"].isin(_GRADED)]
+        n = ev.groupby("zone_code").size().reindex(zone_index).fillna(0)
+        out["firms_graded"] = n.astype(int)
+        for g in ("A", "D"):
+            k = ev[ev["grade"] == g].groupby("zone_code").size().reindex(zone_index).fillna(0)
+            out[f"share_grade_{g.lower()}"] = _ratio(k, n)
+    return out
+
+
+def zone_indicators(
+    inputs: ZoneInputs,
+    *,
+    year: int,
+    policy: ZonesPolicy,
+    intensity: IntensityPolicy,
+    area_crs: str | None = None,
 ) -> pd.DataFrame:
     """TD/T 1029 intensity indicators and performance aggregates per zone and year.
 
     Parameters
     ----------
-    zones
-        ``dev_zone`` rows (GeoDataFrame for boundary areas): ``zone_code``, ``name``,
-        ``approved_area_ha``.
-    parcels
-        :func:`devzone.db.io.read_parcels` output.
+    inputs
+        The tables of the year: ``zones`` (``dev_zone`` rows, a GeoDataFrame for
+        boundary areas: ``zone_code``, ``name``, ``approved_area_ha``); ``parcels``
+        (:func:`devzone.db.io.parcels_with_contract`); optional ``buildings``,
+        ``indicators`` (``enterprise_indicator`` rows of the year),
+        ``parcel_enterprise``, ``progress`` (``project_progress``), ``idle``
+        (``parcel_idle_status`` of an as-of date in the year) and ``evaluation``
+        (``enterprise_evaluation`` rows of the year).
     year
         Evaluation year (built = completed by 31 Dec; tax of that year).
-    buildings, indicators, parcel_enterprise, progress, idle, evaluation
-        ``building``; ``enterprise_indicator`` rows of the year; ``parcel_enterprise``;
-        ``project_progress``; ``parcel_idle_status`` of an as-of date in the year;
-        ``enterprise_evaluation`` rows of the year. Each optional.
     policy
-        The ``[zones]`` table.
+        The ``[zones]`` section.
+    intensity
+        The ``[intensity]`` section (counted floor area of buildings).
+    area_crs
+        Projected CRS for measured areas (:func:`devzone.settings.area_crs`).
 
     Returns
     -------
@@ -226,131 +510,48 @@ def zone_indicators(
         ``tax_wan``, ``industrial_tax_wan``, the :data:`INDICATORS` columns (ratios as
         fractions, NaN when the denominator is 0), ``zone_type``, ``idle_fee_wan``,
         ``firms_graded``, ``share_grade_a``, ``share_grade_d``.
+
+    Examples
+    --------
+    >>> from devzone.policy import load_policy
+    >>> pol = load_policy()
+    >>> zones = pd.DataFrame({"zone_code": ["Z"], "name": ["示例园"],
+    ...                       "approved_area_ha": [10.0]})
+    >>> parcels = pd.DataFrame({"parcel_code": ["P1", "P2"], "zone_code": ["Z", "Z"],
+    ...     "area_m2": [20000.0, 10000.0], "supervision_no": ["S1", None],
+    ...     "land_use": ["工业用地", None], "actual_completion_date": ["2018-06-30", None]})
+    >>> out = zone_indicators(ZoneInputs(zones, parcels), year=2019, policy=pol.zones,
+    ...                       intensity=pol.intensity)
+    >>> cols = ["development_rate", "supply_rate", "built_rate", "zone_type"]
+    >>> out[cols].round(3).values.tolist()
+    [[0.3, 0.667, 1.0, '工业主导型']]
     """
-    pol = dict(policy or {})
-    cls = classify_parcels(parcels, buildings, year=year, policy=pol, idle=idle, area_crs=area_crs)
-    zone_index = pd.Index(zones["zone_code"].drop_duplicates(), name="zone_code")
-    out = pd.DataFrame(index=zone_index)
-    out["zone_name"] = zones.drop_duplicates("zone_code").set_index("zone_code")["name"]
-    # A+B: approved area (核准面积), else the boundary's measured area.
-    zone_rows = zones.drop_duplicates("zone_code")
-    approved = pd.Series(
-        pd.to_numeric(zone_rows.get("approved_area_ha"), errors="coerce").to_numpy(),
-        index=zone_rows["zone_code"].to_numpy(),
+    crs = resolve_area_crs(area_crs)
+    parcels = inputs.parcels
+    cls = classify_parcels(
+        parcels,
+        inputs.buildings,
+        year=year,
+        policy=policy,
+        intensity=intensity,
+        idle=inputs.idle,
+        area_crs=crs,
     )
-    approved = approved.where(approved > 0)
-    measured = pd.Series(np.nan, index=approved.index)
-    if isinstance(zone_rows, gpd.GeoDataFrame) and zone_rows.geometry.notna().any():
-        geo = zone_rows.geometry
-        geo_ha = (geo.to_crs(area_crs).area / M2_PER_HA).where(geo.notna() & ~geo.is_empty)
-        measured = pd.Series(geo_ha.to_numpy(), index=approved.index)
-    out["area_total_ha"] = approved.fillna(measured).reindex(zone_index)
-    out["area_basis"] = pd.Series(
-        np.where(approved.notna(), "approved", np.where(measured.notna(), "boundary", "")),
-        index=approved.index,
-    ).reindex(zone_index)
-
-    a = cls["area_m2"].fillna(0.0)
-
-    def zsum(values: pd.Series, mask: pd.Series | None = None) -> pd.Series:
-        v = values if mask is None else values.where(mask, 0.0)
-        return v.groupby(cls["zone_code"]).sum().reindex(zone_index).fillna(0.0)
-
-    out["area_a_ha"] = zsum(a, cls["built"]) / M2_PER_HA
-    out["area_a1_ha"] = zsum(a, cls["residential"]) / M2_PER_HA
-    out["area_a2_ha"] = zsum(a, cls["industrial"]) / M2_PER_HA
-    out["area_b21_ha"] = zsum(a, cls["ready"]) / M2_PER_HA
-    out["area_d_ha"] = zsum(a, cls["supplied"]) / M2_PER_HA
-    out["area_g_ha"] = zsum(a, cls["idle"]) / M2_PER_HA
-    out["floor_area_m2"] = zsum(cls["floor_area_m2"], cls["built"])
-    out["footprint_m2"] = zsum(cls["footprint_m2"], cls["built"])
-    a2_floor = zsum(cls["floor_area_m2"], cls["industrial"])
-    a2_foot = zsum(cls["footprint_m2"], cls["industrial"])
-
-    # Cumulative investment on A2 parcels (project ledger), by parcel code or 监管号;
-    # parcels without a ledger record: the contract's committed intensity × area.
-    invest = pd.Series(np.nan, index=cls.index)
-    if progress is not None and len(progress):
-        reported = pd.to_datetime(progress.get("report_date"), errors="coerce")
-        prog = progress[reported.isna() | (reported <= pd.Timestamp(year=year, month=12, day=31))]
-        inv = pd.to_numeric(prog["invested_wan"], errors="coerce")
-        by_code = inv.groupby(prog["parcel_code"]).sum()
-        no_code = prog["parcel_code"].isna()
-        by_no = inv[no_code].groupby(prog.loc[no_code, "supervision_no"]).sum()
-        sup = parcels.get("supervision_no", None)
-        invest = parcels["parcel_code"].map(by_code)
-        if sup is not None:
-            invest = invest.fillna(sup.map(by_no))
-    committed = pd.to_numeric(
-        parcels["committed_invest_wan_per_mu"]
-        if "committed_invest_wan_per_mu" in parcels
-        else pd.Series(np.nan, index=parcels.index),
-        errors="coerce",
-    ) * (cls["area_m2"] / M2_PER_MU)
-    from_contract = invest.isna() & committed.notna()
-    invest = invest.fillna(committed).fillna(0.0)
+    out = zone_areas(inputs.zones, area_crs=crs)
+    zone_index = out.index
+    out = out.join(_land_class_areas(cls, zone_index))
+    invest, from_contract = parcel_investment(parcels, cls["area_m2"], inputs.progress, year=year)
+    zsum = _zone_sum(cls, zone_index)
     out["invested_wan"] = zsum(invest, cls["industrial"])
     out["invest_from_contract"] = zsum(from_contract.astype(float), cls["industrial"]).astype(int)
-
-    # Tax of the year, spread over parcels by used area.
-    tax_all = pd.Series(0.0, index=zone_index)
-    tax_a2 = pd.Series(0.0, index=zone_index)
-    if indicators is not None and parcel_enterprise is not None and len(indicators):
-        shares = firm_parcel_shares(parcel_enterprise, parcels, area_crs=area_crs)
-        tax = (
-            pd.to_numeric(indicators["tax_wan"], errors="coerce")
-            .groupby(indicators["credit_code"])
-            .sum()
-        )
-        shares["tax"] = shares["credit_code"].map(tax).fillna(0.0) * shares["share"]
-        flags = cls.drop_duplicates("parcel_code").set_index("parcel_code")
-        shares["built"] = shares["parcel_code"].map(flags["built"]).fillna(False).astype(bool)
-        shares["industrial"] = (
-            shares["parcel_code"].map(flags["industrial"]).fillna(False).astype(bool)
-        )
-        g = shares.groupby("zone_code")
-        tax_all = g["tax"].sum().reindex(zone_index).fillna(0.0)
-        tax_a2 = (
-            shares[shares["industrial"]]
-            .groupby("zone_code")["tax"]
-            .sum()
-            .reindex(zone_index)
-            .fillna(0.0)
-        )
-    out["tax_wan"] = tax_all
-    out["industrial_tax_wan"] = tax_a2
-
-    def ratio(num: pd.Series, den: pd.Series) -> pd.Series:
-        return num / den.where(den > 0)
-
-    A, A2, D = out["area_a_ha"], out["area_a2_ha"], out["area_d_ha"]
-    out["development_rate"] = ratio(A + out["area_b21_ha"], out["area_total_ha"])
-    out["supply_rate"] = ratio(D, A + out["area_b21_ha"])
-    out["built_rate"] = ratio(A, D)
-    out["industrial_land_rate"] = ratio(A2, A)
-    out["far"] = ratio(out["floor_area_m2"], A * M2_PER_HA)
-    out["building_density"] = ratio(out["footprint_m2"], A * M2_PER_HA)
-    out["industrial_far"] = ratio(a2_floor, A2 * M2_PER_HA)
-    out["industrial_building_coefficient"] = ratio(a2_foot, A2 * M2_PER_HA)
-    out["invest_intensity_wan_per_mu"] = ratio(out["invested_wan"], A2 * 15.0)
-    out["industrial_tax_per_mu_wan"] = ratio(tax_a2, A2 * 15.0)
-    out["tax_per_mu_wan"] = ratio(tax_all, A * 15.0)
-    out["idle_rate"] = ratio(out["area_g_ha"], D)
-    out["zone_type"] = zone_type(ratio(A2, A), ratio(out["area_a1_ha"], A), policy=pol)
-
-    # Performance aggregates.
-    out["idle_fee_wan"] = 0.0
-    if idle is not None and len(idle) and "idle_fee_wan" in idle:
-        fee = pd.to_numeric(idle["idle_fee_wan"], errors="coerce").groupby(idle["zone_code"])
-        out["idle_fee_wan"] = fee.sum().reindex(zone_index).fillna(0.0)
-    out["firms_graded"] = 0
-    out["share_grade_a"] = np.nan
-    out["share_grade_d"] = np.nan
-    if evaluation is not None and len(evaluation):
-        ev = evaluation[evaluation["grade"].isin(["A", "B", "C", "D"])]
-        n = ev.groupby("zone_code").size().reindex(zone_index).fillna(0)
-        out["firms_graded"] = n.astype(int)
-        for g in ("A", "D"):
-            k = ev[ev["grade"] == g].groupby("zone_code").size().reindex(zone_index).fillna(0)
-            out[f"share_grade_{g.lower()}"] = ratio(k, n)
+    out["tax_wan"], out["industrial_tax_wan"] = _zone_tax(
+        cls,
+        zone_index,
+        parcels=parcels,
+        indicators=inputs.indicators,
+        parcel_enterprise=inputs.parcel_enterprise,
+        area_crs=crs,
+    )
+    out = _intensity_ratios(out, policy=policy)
+    out = _performance_aggregates(out, idle=inputs.idle, evaluation=inputs.evaluation)
     return out.reset_index()

@@ -13,18 +13,18 @@ unconfirmed: the shipped ones are defaults.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from devzone.errors import ConfigError
+from devzone.policy.sections import ScoreIndicator
 
 __all__ = ["composite_score", "rank_change", "rank_within_type"]
 
 
 def composite_score(
-    indicators: pd.DataFrame, *, weights: Mapping[str, Mapping[str, Any]]
+    indicators: pd.DataFrame, *, weights: Mapping[str, ScoreIndicator]
 ) -> pd.DataFrame:
     """Per-indicator scores (0–1) and the composite score (综合得分, 0–100).
 
@@ -33,7 +33,7 @@ def composite_score(
     indicators
         One row per zone with the indicator columns named in ``weights``.
     weights
-        ``[zones.score]``: indicator → ``{weight, ideal, worst}``.
+        ``[zones.score]`` (``ZonesPolicy.score``): indicator → weight, ideal, worst.
 
     Returns
     -------
@@ -43,8 +43,8 @@ def composite_score(
     Examples
     --------
     >>> df = pd.DataFrame({"x": [0.5, 1.5], "y": [0.02, None]})
-    >>> w = {"x": {"weight": 3, "ideal": 1, "worst": 0},
-    ...      "y": {"weight": 1, "ideal": 0, "worst": 0.1}}
+    >>> w = {"x": ScoreIndicator(weight=3.0, ideal=1.0, worst=0.0),
+    ...      "y": ScoreIndicator(weight=1.0, ideal=0.0, worst=0.1)}
     >>> composite_score(df, weights=w)["score"].round(2).tolist()
     [57.5, 75.0]
     """
@@ -55,12 +55,7 @@ def composite_score(
     dropped: list[str] = []
     score = pd.Series(0.0, index=indicators.index)
     for name, spec in weights.items():
-        try:
-            w, ideal, worst = float(spec["weight"]), float(spec["ideal"]), float(spec["worst"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ConfigError(
-                f"[zones.score.{name}] needs numeric weight, ideal and worst"
-            ) from exc
+        w, ideal, worst = spec.weight, spec.ideal, spec.worst
         if ideal == worst:
             raise ConfigError(f"[zones.score.{name}]: ideal and worst must differ")
         if name not in indicators.columns:
@@ -82,7 +77,14 @@ def composite_score(
 
 
 def rank_within_type(scores: pd.Series, zone_types: pd.Series) -> pd.Series:
-    """Rank (名次, 1 = best) by score descending within each zone type; ties share."""
+    """Rank (名次, 1 = best) by score descending within each zone type; ties share.
+
+    Examples
+    --------
+    >>> rank_within_type(pd.Series([50.0, 70.0, 70.0, 10.0]),
+    ...                  pd.Series(["工业主导型"] * 3 + ["产城融合型"])).tolist()
+    [3, 1, 1, 1]
+    """
     return scores.groupby(zone_types).rank(ascending=False, method="min").astype("Int64")
 
 

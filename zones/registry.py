@@ -10,25 +10,38 @@ many-to-many; :func:`industry_name_of` picks the longest matching prefix.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from devzone.config import data_path
 from devzone.errors import InputError
+from devzone.paths import data_path
+from devzone.policy.sections import ZonesPolicy
 
 __all__ = [
     "check_zones",
     "code_matches",
+    "industries_file",
     "industry_name_of",
     "industry_prefixes",
     "load_industries",
     "split_main",
     "validate_zones",
 ]
+
+
+def industries_file(policy: ZonesPolicy) -> Path:
+    """The industry vocabulary named by ``[zones] industries_file`` (relative to data/).
+
+    Examples
+    --------
+    >>> from devzone.policy import load_policy
+    >>> industries_file(load_policy().zones).name
+    'industries.csv'
+    """
+    return data_path(*policy.industries_file.split("/"))
 
 
 def load_industries(path: str | Path | None = None) -> pd.DataFrame:
@@ -38,7 +51,8 @@ def load_industries(path: str | Path | None = None) -> pd.DataFrame:
     ----------
     path
         CSV with columns ``industry_name`` and ``gb4754_2017_prefixes``
-        (semicolon-separated); default ``data/reference/industries.csv``.
+        (semicolon-separated); default the shipped ``data/reference/industries.csv``
+        (a job passes :func:`industries_file` of its policy).
 
     Returns
     -------
@@ -115,10 +129,15 @@ def industry_name_of(codes: pd.Series, industries: pd.DataFrame) -> pd.Series:
     return best
 
 
-def split_main(main_industries: pd.Series, *, separator: str = "、") -> pd.Series:
-    """Split ``dev_zone.main_industries`` ('、'-joined names) into lists of names.
+def split_main(main_industries: pd.Series, *, separator: str) -> pd.Series:
+    """Split ``dev_zone.main_industries`` (names joined by ``separator``) into lists.
 
     Commas, semicolons and slashes are accepted as separators too.
+
+    Examples
+    --------
+    >>> split_main(pd.Series(["装备制造、建材", None]), separator="、").tolist()
+    [['装备制造', '建材'], []]
     """
     pattern = "[" + "".join({separator, ",", "，", ";", "；", "/"}) + "]"
     s = main_industries.astype("string").fillna("")
@@ -127,16 +146,46 @@ def split_main(main_industries: pd.Series, *, separator: str = "、") -> pd.Seri
     )
 
 
+def _zone_problems(
+    lead_list: list[str], main_list: list[str], *, known: set[str], policy: ZonesPolicy
+) -> str:
+    """What is wrong with one zone's lead and main industries ('' when nothing).
+
+    Examples
+    --------
+    >>> from devzone.policy import load_policy
+    >>> _zone_problems(["建材"], ["建材"], known={"建材"}, policy=load_policy().zones)
+    '主导产业应为2–3个, 填写了1个; 首位产业 建材 不应同时列为主导产业'
+    """
+    main_min, main_max, lead_count = policy.main_min, policy.main_max, policy.lead_count
+    p: list[str] = []
+    if len(lead_list) == 0:
+        p.append("未填写首位产业")
+    elif len(lead_list) > lead_count:
+        p.append(f"首位产业应为{lead_count}个, 填写了{len(lead_list)}个 ({'、'.join(lead_list)})")
+    unique_main = list(dict.fromkeys(main_list))
+    if len(unique_main) < len(main_list):
+        p.append("主导产业有重复")
+    if not main_min <= len(unique_main) <= main_max:
+        p.append(f"主导产业应为{main_min}–{main_max}个, 填写了{len(unique_main)}个")
+    unknown = [n for n in [*lead_list, *unique_main] if n not in known]
+    if unknown:
+        p.append("产业名称不在产业目录中: " + "、".join(dict.fromkeys(unknown)))
+    if lead_list and lead_list[0] in unique_main:
+        p.append(f"首位产业 {lead_list[0]} 不应同时列为主导产业")
+    return "; ".join(p)
+
+
 def validate_zones(
     zones: pd.DataFrame,
     industries: pd.DataFrame,
     *,
-    policy: Mapping[str, Any] | None = None,
+    policy: ZonesPolicy,
 ) -> pd.DataFrame:
     """Check each zone's lead and main industries (首位产业/主导产业核验).
 
     A zone passes when it names exactly one lead industry, between ``main_min`` and
-    ``main_max`` (default 2–3) distinct main industries, each a known vocabulary name,
+    ``main_max`` (shipped: 2–3) distinct main industries, each a known vocabulary name,
     and the lead is not repeated among the main industries.
 
     Parameters
@@ -146,8 +195,7 @@ def validate_zones(
     industries
         The vocabulary (:func:`load_industries`).
     policy
-        The ``[zones]`` policy table (``lead_count``, ``main_min``, ``main_max``,
-        ``main_separator``).
+        The ``[zones]`` section (``main_min``, ``main_max``, ``main_separator``).
 
     Returns
     -------
@@ -155,31 +203,15 @@ def validate_zones(
         One row per zone: ``zone_code``, ``name``, ``lead_industry``, ``main_list``,
         ``main_count``, ``ok`` (bool) and ``problems`` (Chinese text; '' when ok).
     """
-    pol = dict(policy or {})
-    main_min, main_max = int(pol.get("main_min", 2)), int(pol.get("main_max", 3))
-    sep = str(pol.get("main_separator", "、"))
+    sep = policy.main_separator
     known = set(industries["industry_name"])
     lead_raw = zones["lead_industry"].astype("string").fillna("").str.strip()
     lead_parts = split_main(lead_raw, separator=sep)
     mains = split_main(zones["main_industries"], separator=sep)
-    problems: list[str] = []
-    for lead_list, main_list in zip(lead_parts, mains, strict=True):
-        p: list[str] = []
-        if len(lead_list) == 0:
-            p.append("未填写首位产业")
-        elif len(lead_list) > 1:
-            p.append(f"首位产业应为1个, 填写了{len(lead_list)}个 ({'、'.join(lead_list)})")
-        unique_main = list(dict.fromkeys(main_list))
-        if len(unique_main) < len(main_list):
-            p.append("主导产业有重复")
-        if not main_min <= len(unique_main) <= main_max:
-            p.append(f"主导产业应为{main_min}–{main_max}个, 填写了{len(unique_main)}个")
-        unknown = [n for n in [*lead_list, *unique_main] if n not in known]
-        if unknown:
-            p.append("产业名称不在产业目录中: " + "、".join(dict.fromkeys(unknown)))
-        if lead_list and lead_list[0] in unique_main:
-            p.append(f"首位产业 {lead_list[0]} 不应同时列为主导产业")
-        problems.append("; ".join(p))
+    problems = [
+        _zone_problems(lead_list, main_list, known=known, policy=policy)
+        for lead_list, main_list in zip(lead_parts, mains, strict=True)
+    ]
     out = pd.DataFrame(
         {
             "zone_code": zones["zone_code"].to_numpy(),
@@ -198,7 +230,7 @@ def check_zones(
     zones: pd.DataFrame,
     industries: pd.DataFrame,
     *,
-    policy: Mapping[str, Any] | None = None,
+    policy: ZonesPolicy,
     source: str = "dev_zone",
 ) -> pd.DataFrame:
     """Like :func:`validate_zones`, but raise :class:`InputError` naming every bad zone."""
@@ -210,8 +242,9 @@ def check_zones(
             for code, name, prob in zip(bad["zone_code"], bad["name"], bad["problems"], strict=True)
         )
         raise InputError(
-            f"{len(bad)} zone(s) fail the lead/main industry rule (1 首位产业, 2–3 主导产业, "
-            f"names from data/reference/industries.csv): {lines}",
+            f"{len(bad)} zone(s) fail the lead/main industry rule ({policy.lead_count} 首位产业, "
+            f"{policy.main_min}–{policy.main_max} 主导产业, names from the industry "
+            f"vocabulary {policy.industries_file}): {lines}",
             file=source,
             field="lead_industry/main_industries",
         )
