@@ -56,6 +56,7 @@ __all__ = [
     "load_inputs",
     "run_score",
     "what_if",
+    "write_results",
 ]
 
 #: Input tables :func:`evaluate` needs besides ``parcels`` (missing ones count as empty).
@@ -330,11 +331,21 @@ def what_if(
     return grade_differences(base, alt)
 
 
-def _write_results(engine: Engine, results: Mapping[str, pd.DataFrame], year: int) -> None:
-    """Replace the year's rows of the result tables (``parcel_intensity``: all rows)."""
+def write_results(engine: Engine, results: Mapping[str, pd.DataFrame], *, year: int) -> int:
+    """Write :func:`evaluate`'s result tables on the bulk path (:func:`write_frame`).
+
+    The rows of ``year`` are replaced; ``parcel_intensity`` is replaced whole.
+
+    Returns
+    -------
+    int
+        Rows written.
+    """
+    written = 0
     for name, by_year in WRITTEN_TABLES.items():
         where = {"year": year} if by_year else None
-        write_frame(engine, name, results[name], replace_where=where)
+        written += write_frame(engine, name, results[name], replace_where=where)
+    return written
 
 
 def _source_files(frames: Mapping[str, pd.DataFrame]) -> list[str]:
@@ -401,7 +412,7 @@ def run_score(
     differences = None
     if alternative is not None:
         differences = what_if(frames, year=year, policy=policy, alternative=alternative, base=ev)
-    _write_results(engine, results, year)
+    write_results(engine, results, year=year)
 
     outputs: list[Path] = []
     if out_xlsx is not None:

@@ -6,18 +6,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, box
 
-from devzone.config import data_path
-from devzone.db.io import read_table, write_rows
+from devzone.db.bulk import insert_rows
+from devzone.db.io import read, table_of
 from devzone.jobs.score import run_score
+from devzone.paths import data_path
+from devzone.units import M2_PER_MU as MU
 
 DEVZONE = str(Path(sys.executable).with_name("devzone"))
-MU = 10000.0 / 15.0  # m² per 亩
 FIRMS = ["A", "B", "C", "D", "E"]
 
 
@@ -25,9 +26,20 @@ def _code(letter: str) -> str:
     return f"91341500MA2T{letter}0000X"  # fictional, shape only
 
 
-def _square(i: int) -> object:
+def _square(i: int) -> MultiPolygon:
     x = 116.50 + 0.01 * i
-    return from_shape(MultiPolygon([box(x, 31.75, x + 0.005, 31.755)]), srid=4490)
+    return MultiPolygon([box(x, 31.75, x + 0.005, 31.755)])
+
+
+def write_rows(engine, name: str, df: pd.DataFrame) -> None:
+    """Insert input rows (``geom`` as shapely geometries) the way the ETL does."""
+    geoms = np.asarray(df["geom"], dtype=object) if "geom" in df else None
+    with engine.begin() as conn:
+        insert_rows(conn, table_of(name), df.drop(columns=["geom"], errors="ignore"), geoms)
+
+
+def read_table(engine, name: str) -> pd.DataFrame:
+    return read(engine, name)
 
 
 def build_db(engine) -> None:
@@ -267,4 +279,8 @@ def test_bad_input_is_one_paragraph_without_traceback(tmp_path) -> None:
     res = _cli("--year", "2019", "--db", str(db), "--config", str(bad))
     assert res.returncode == 2
     assert "Traceback" not in res.stderr + res.stdout
-    assert "performance.scoring.method" in res.stderr
+    # The typed policy names the file, the table and the key (and what it accepts).
+    err = " ".join(res.stderr.split())
+    assert "bad.toml" in err
+    assert "[performance.scoring], key 'method'" in err
+    assert "'benchmark_ratio'" in err
