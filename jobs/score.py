@@ -47,6 +47,7 @@ from devzone.landuse.ranking import grade_changes, grade_differences, ranking_li
 from devzone.policy import Policy, load_policy
 from devzone.reports.score_workbook import write_score_workbook
 from devzone.spatial import assign_by_location
+from devzone.vocab import GRADES
 
 __all__ = [
     "CONTRACT_COLUMNS",
@@ -364,7 +365,7 @@ def _headline(results: Mapping[str, pd.DataFrame]) -> dict[str, Any]:
     pi = results["parcel_intensity"]
     return {
         "参评企业 evaluated firms": int(ev["evaluated"].sum()),
-        "A/B/C/D/T": "/".join(str(int(grades.get(g, 0))) for g in "ABCDT"),
+        "A/B/C/D/T": "/".join(str(int(grades.get(g, 0))) for g in GRADES),
         "无企业宗地 parcels without firm": int((pp["performance_note"] == "no_enterprise").sum()),
         "容积率未达标宗地 parcels below required FAR": int(pi["far_ok"].eq(False).sum()),
         "可增建筑面积 addable floor area (万m²)": round(

@@ -113,7 +113,7 @@ def parcel_area_m2(parcels: pd.DataFrame, *, area_crs: str | None = None) -> pd.
     """Area of each parcel in m² (宗地面积): registered ``area_m2``, else measured.
 
     The measured area is the geometry's area in the projected ``area_crs``
-    (:func:`devzone.settings.area_crs`: ``$DEVZONE_AREA_CRS``, else EPSG:4548; never in
+    (:func:`devzone.settings.area_crs`: the runtime setting, else EPSG:4548; never in
     degrees). Parcels with neither give NaN.
 
     Examples
