@@ -10,9 +10,13 @@ Steps (protocol in :mod:`benchmarks.common`):
     0.3 n progress records), outside the timed step. Target: < 10 s at 1M.
 ``score_db_read``
     :func:`devzone.jobs.score.load_inputs` from the GeoPackage with the sample of
-    n parcels loaded through the ETL (cached by :func:`benchmarks.common.loaded_gpkg`);
-    reported separately, no target. Only up to :data:`DB_MAX_N` parcels, since loading
-    the sample is the ETL's benchmark, not this one.
+    n parcels loaded through the ETL (cached by :func:`benchmarks.common.loaded_gpkg`,
+    copied into the scratch folder); reported separately, no target. Only up to
+    :data:`DB_MAX_N` parcels, since loading the sample is the ETL's benchmark, not this
+    one.
+``score_db_eval``, ``score_db_write``
+    :func:`~devzone.jobs.score.evaluate` on those frames, and writing its four result
+    tables back (:func:`devzone.db.io.write_frame`, the GeoPackage bulk path).
 
 Run alone: ``python -m benchmarks --only score --sizes 10k,100k,1m``.
 """
@@ -147,8 +151,8 @@ def synthetic_frames(n: int, *, seed: int = 2019) -> dict[str, pd.DataFrame]:
 
 def bench(n: int, workdir: Path) -> list[dict[str, Any]]:
     """Time the pure scoring at ``n`` parcels (and the DB read up to DB_MAX_N)."""
-    from devzone.config import load_policy
-    from devzone.jobs.score import evaluate, load_inputs
+    from devzone.jobs.score import evaluate, load_inputs, write_results
+    from devzone.policy import load_policy
 
     policy = load_policy()
     frames = synthetic_frames(n)
@@ -174,7 +178,7 @@ def bench(n: int, workdir: Path) -> list[dict[str, Any]]:
     del result, frames
     if n <= DB_MAX_N:
         try:
-            path = loaded_gpkg(n)
+            path = loaded_gpkg(n, copy_to=workdir)
         except Exception as exc:  # sample generator or ETL not available
             rows.append(row("score_db_read", n, float("nan"), float("nan"), note=f"skipped: {exc}"))
             return rows
@@ -185,11 +189,22 @@ def bench(n: int, workdir: Path) -> list[dict[str, Any]]:
         engine = make_engine(str(path))
         try:
             frames, seconds, peak = measure(lambda: load_inputs(engine))
-            _, s_eval, p_eval = measure(lambda: evaluate(frames, year=YEAR, policy=policy))
+            results, s_eval, p_eval = measure(lambda: evaluate(frames, year=YEAR, policy=policy))
+            written, s_write, p_write = measure(lambda: write_results(engine, results, year=YEAR))
         finally:
             engine.dispose()
         rows.append(row("score_db_read", n, seconds, peak, note="load_inputs from GeoPackage"))
         rows.append(row("score_db_eval", n, s_eval, p_eval, note="evaluate on the loaded sample"))
+        rows.append(
+            row(
+                "score_db_write",
+                n,
+                s_write,
+                p_write,
+                rows_written=written,
+                note="the four result tables into the GeoPackage (write_frame)",
+            )
+        )
     return rows
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -18,24 +16,6 @@ from devzone.cli.common import (
     open_db,
 )
 from devzone.errors import InputError
-
-
-@contextlib.contextmanager
-def _engine_context(engine: str, scheduler: str | None, db: Any) -> Iterator[None]:
-    """Select the spatial engine (:func:`devzone.spatial.engine_context`) when present."""
-    try:
-        from devzone.spatial import engine_context
-    except ImportError:
-        if engine != "local":
-            raise InputError(
-                f"--engine {engine} needs devzone.spatial, which is not installed; "
-                "use --engine local.",
-                field="--engine",
-            ) from None
-        yield
-        return
-    with engine_context(engine, scheduler, db=db):
-        yield
 
 
 def score(
@@ -66,19 +46,20 @@ def score(
     """Evaluate every enterprise's land-use performance for a year (亩均效益评价: 亩均税收,
     亩均营收 … scored against the group benchmark and graded A/B/C/D within 规上 and
     规下, T for firms in transition or exempt), carry the grades onto the parcels, check
-    each parcel's intensity (容积率 with storeys over 8 m counted double, 建筑系数,
+    each parcel's intensity (容积率 with storeys over the policy height counted double, 建筑系数,
     行政办公比重, 投资强度, the Lu'an entry rule and standard-land commitments), and
     write the result tables plus an XLSX with the ranking list per zone and the grade
     changes since last year. All weights and thresholds come from data/policy/*.toml;
     --config points at a city's own."""
     from devzone.jobs.score import run_score
+    from devzone.spatial import engine_context
 
     if not 1990 <= year <= 2100:
         raise InputError(f"--year must be a calendar year like 2019, got {year}.", field="--year")
     target = out or Path("out") / f"亩均效益评价_{year}.xlsx"
     eng = open_db(db)
     try:
-        with _engine_context(engine, scheduler, eng):
+        with engine_context(engine, scheduler, db=eng):
             result = run_score(
                 eng, year=year, config=config, out_xlsx=target, what_if_config=what_if
             )

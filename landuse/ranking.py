@@ -15,10 +15,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from devzone.vocab import GRADES
+
 __all__ = ["GRADE_ORDER", "grade_changes", "grade_differences", "ranking_list", "zone_ranking"]
 
-#: Grade letters best first; a smaller number is a better grade.
-GRADE_ORDER: dict[str, int] = {"A": 1, "B": 2, "C": 3, "D": 4}
+#: Grade letters A–D (:data:`devzone.vocab.GRADES` without T) best first; a smaller
+#: number is a better grade.
+GRADE_ORDER: dict[str, int] = {g: i for i, g in enumerate((g for g in GRADES if g != "T"), 1)}
 
 
 def zone_ranking(evaluation: pd.DataFrame) -> pd.Series:
@@ -59,6 +62,18 @@ def ranking_list(evaluation: pd.DataFrame, zones: pd.DataFrame | None = None) ->
         ``zone_code``, ``zone_name``, ``group_name``, ``zone_rank``, ``credit_code``,
         ``name``, ``grade``, ``score``, ``land_mu``, ``tax_per_mu_wan``,
         ``revenue_per_mu_wan``, ``rank`` (rank in the whole group).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ev = pd.DataFrame({"zone_code": ["Z", "Z", "Y"], "group_name": ["below", "above", "above"],
+    ...                    "zone_rank": [1, 1, 1], "credit_code": ["X1", "X2", "X3"],
+    ...                    "name": ["甲", "乙", "丙"], "grade": ["B", "A", "C"],
+    ...                    "score": [50.0, 90.0, 10.0], "land_mu": 10.0, "tax_per_mu_wan": 1.0,
+    ...                    "revenue_per_mu_wan": 2.0, "rank": [1, 1, 2]})
+    >>> zones = pd.DataFrame({"zone_code": ["Z", "Y"], "name": ["甲区", "乙区"]})
+    >>> ranking_list(ev, zones)[["zone_name", "group_name", "credit_code"]].values.tolist()
+    [['乙区', 'above', 'X3'], ['甲区', 'above', 'X2'], ['甲区', 'below', 'X1']]
     """
     df = evaluation[evaluation["zone_rank"].notna()].copy()
     if zones is not None and len(zones):

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from devzone.config import load_policy
-from devzone.landuse.intensity import building_measures, industry_code_2002, parcel_intensity
+from devzone.landuse.intensity import (
+    building_measures,
+    industry_code_2002,
+    min_far,
+    parcel_intensity,
+)
+from devzone.policy import IntensityPolicy, load_policy, replace
 
 YEAR = 2019
+
+
+@pytest.fixture
+def policy() -> IntensityPolicy:
+    return load_policy().intensity
 
 
 def _parcels() -> pd.DataFrame:
@@ -43,19 +51,18 @@ def _buildings() -> pd.DataFrame:
     )
 
 
-def test_storeys_over_8_m_count_double() -> None:
-    m = building_measures(_buildings(), policy=load_policy())
+def test_storeys_over_8_m_count_double(policy) -> None:
+    m = building_measures(_buildings(), policy=policy)
     # 1 storey of 12 m (> 8 m): 2000 m² floor (footprint × 1) counts 2 × 2000 = 4000.
     # 4 storeys in 16 m: 4 m each → 4000 as registered.  3 in 10 m: 3.33 m → 600.
     # 2 storeys in 9 m: 4.5 m each → 8000.
     assert m["counted_floor_area_m2"].tolist() == [4000.0, 4000.0, 600.0, 8000.0]
-    pol = copy.deepcopy(load_policy())
-    pol["intensity"]["double_storey_height_m"] = 4.4  # a stricter city: 4.5 m storeys double
+    pol = replace(policy, double_storey_height_m=4.4)  # a stricter city: 4.5 m storeys double
     m2 = building_measures(_buildings(), policy=pol)
     assert m2["counted_floor_area_m2"].tolist() == [4000.0, 4000.0, 600.0, 16000.0]
 
 
-def test_parcel_intensity_against_control_indicators() -> None:
+def test_parcel_intensity_against_control_indicators(policy) -> None:
     progress = pd.DataFrame({"supervision_no": ["S1"], "invested_wan": [4000.0]})
     tax = pd.Series({"P1": 35.0, "P2": 10.0})
     out = parcel_intensity(
@@ -65,7 +72,7 @@ def test_parcel_intensity_against_control_indicators() -> None:
         progress=progress,
         tax_per_mu=tax,
         industry_codes=pd.Series({"P3": "C2611"}),
-        policy=load_policy(),
+        policy=policy,
     ).set_index("parcel_code")
     p1, p2, p3 = out.loc["P1"], out.loc["P2"], out.loc["P3"]
     # P1: counted floor area 4000 + 4000 + 600 = 8600 on 10000 m² → FAR 0.86.
@@ -108,11 +115,11 @@ def test_parcel_intensity_against_control_indicators() -> None:
     assert pd.isna(p3["entry_rule_ok"])  # neither investment nor tax known
 
 
-def test_industry_codes_map_2017_to_2002() -> None:
+def test_industry_codes_map_2017_to_2002(policy) -> None:
     codes = pd.Series(["C3811", "C2922", "C2911", "3670", "C1711", None, "C43"])
     # 38 电气机械 → 39; 292 塑料 → 30; 291 橡胶 → 29; 36 汽车 → 37; 17 stays; 2017's 43
     # (repair) had no 2002 division → None (not 2002's 43 废弃资源回收).
-    assert industry_code_2002(codes, policy=load_policy()).tolist() == [
+    assert industry_code_2002(codes, policy=policy).tolist() == [
         "39",
         "30",
         "29",
@@ -120,4 +127,32 @@ def test_industry_codes_map_2017_to_2002() -> None:
         "17",
         None,
         None,
+    ]
+
+
+def test_limits_come_from_the_typed_policy(policy) -> None:
+    # The shipped limits (国土资发〔2008〕24号, 六政〔2014〕66号) are the policy's, not code's.
+    assert policy.max_admin_share == 0.06  # Lu'an, stricter than the national 0.07
+    assert policy.max_admin_share_national == 0.07
+    assert policy.min_building_coefficient == 0.30
+    assert policy.entry_rule.min_invest_wan_per_mu == 300.0
+    assert policy.entry_rule.min_tax_wan_per_mu == 30.0
+    assert min_far(pd.Series(["34"]), policy=policy).tolist() == [0.7]
+    # A city that applies the national 7 %: P1's 2 % admin share passes either way, a
+    # 6.5 % one only under the national limit.
+    parcels = _parcels().iloc[[0]].assign(area_m2=[200 / 0.065])
+    b = _buildings().iloc[[2]]  # the 200 m² 行政办公 building
+    lu_an = parcel_intensity(parcels, b, year=YEAR, policy=policy).iloc[0]
+    national = replace(policy, max_admin_share=policy.max_admin_share_national)
+    nat = parcel_intensity(parcels, b, year=YEAR, policy=national).iloc[0]
+    assert lu_an["admin_share"] == pytest.approx(0.065)
+    assert not lu_an["admin_ok"]
+    assert nat["admin_ok"]
+    stricter = replace(policy, entry_rule=replace(policy.entry_rule, min_tax_wan_per_mu=50.0))
+    tax = pd.Series({"P1": 35.0})
+    assert parcel_intensity(parcels, b, year=YEAR, tax_per_mu=tax, policy=policy).iloc[0][
+        "entry_rule_ok"
+    ]
+    assert not parcel_intensity(parcels, b, year=YEAR, tax_per_mu=tax, policy=stricter).iloc[0][
+        "entry_rule_ok"
     ]

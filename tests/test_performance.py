@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from devzone.config import load_policy
 from devzone.errors import ConfigError
 from devzone.landuse.performance import (
-    M2_PER_MU,
     enterprise_land,
     evaluate_enterprises,
     grade_by_rank,
     land_shares,
     parcel_performance,
 )
+from devzone.policy import PerformancePolicy, load_policy, replace
+from devzone.units import M2_PER_MU
 
 YEAR = 2019
 
 
 @pytest.fixture
-def policy() -> dict:
-    return copy.deepcopy(load_policy()["performance"])
+def policy() -> PerformancePolicy:
+    return load_policy().performance
+
+
+def _scoring(policy: PerformancePolicy, **changes: object) -> PerformancePolicy:
+    """``policy`` with ``changes`` to its ``[performance.scoring]`` table."""
+    return replace(policy, scoring=replace(policy.scoring, **changes))
 
 
 def _land(**mu: float) -> pd.DataFrame:
@@ -93,7 +96,7 @@ def test_score_of_above_scale_firm_under_default_weights_and_cap(policy) -> None
 
 
 def test_cap_is_read_from_config(policy) -> None:
-    policy["scoring"]["cap"] = 3.0
+    policy = _scoring(policy, cap=3.0)
     ev = evaluate_enterprises(
         _ind(THREE), year=YEAR, land=_land(X=10, Y=10, Z=10), policy=policy
     ).set_index("credit_code")
@@ -139,9 +142,11 @@ def test_loss_making_firm_counts_negative_values_as_zero(policy) -> None:
     assert ev.loc["P", "grade"] == "B"  # rank 1 of 2 → 0.5
 
 
-def test_grade_boundaries_at_25_70_95_percent() -> None:
+def test_grade_boundaries_at_25_70_95_percent(policy) -> None:
     scores = pd.Series(np.arange(20, 0, -1), dtype=float)  # 20 distinct scores, rank = i+1
-    g = grade_by_rank(scores, groups=pd.Series(["above"] * 20), graded=pd.Series([True] * 20))
+    g = grade_by_rank(
+        scores, groups=pd.Series(["above"] * 20), graded=pd.Series([True] * 20), policy=policy
+    )
     # r/n: ranks 1–5 ≤ 0.25 → A; 6–14 ≤ 0.70 → B; 15–19 ≤ 0.95 → C; 20 → D.
     assert g["grade"].tolist() == ["A"] * 5 + ["B"] * 9 + ["C"] * 5 + ["D"]
     # n = 10: rank 7 is exactly 0.70 (no float round-off) → B; rank 10 → D.
@@ -149,30 +154,34 @@ def test_grade_boundaries_at_25_70_95_percent() -> None:
         pd.Series(np.arange(10, 0, -1), dtype=float),
         groups=pd.Series(["above"] * 10),
         graded=pd.Series([True] * 10),
+        policy=policy,
     )
     assert g10["grade"].tolist() == ["A", "A", "B", "B", "B", "B", "B", "C", "C", "D"]
 
 
-def test_ties_share_the_best_rank_and_grade() -> None:
+def test_ties_share_the_best_rank_and_grade(policy) -> None:
     # 20 firms; positions 5 and 6 tie (rank 5 → 5/20 = 0.25 → both A); positions 14, 15
     # tie (rank 14 → 0.70 → both B); the last two tie at rank 19 → 0.95 → both C, no D.
     s = [20, 19, 18, 17, 16, 16, 14, 13, 12, 11, 10, 9, 8, 7, 7, 5, 4, 3, 2, 2]
     g = grade_by_rank(
-        pd.Series(s, dtype=float), groups=pd.Series(["below"] * 20), graded=pd.Series([True] * 20)
+        pd.Series(s, dtype=float),
+        groups=pd.Series(["below"] * 20),
+        graded=pd.Series([True] * 20),
+        policy=policy,
     )
     assert g["rank"].tolist()[4:6] == [5, 5]
     assert g["grade"].tolist() == ["A"] * 6 + ["B"] * 9 + ["C"] * 5
 
 
-def test_grades_are_ranked_within_each_group_separately() -> None:
+def test_grades_are_ranked_within_each_group_separately(policy) -> None:
     scores = pd.Series([10.0, 5.0, 1.0, 100.0])
     groups = pd.Series(["above", "above", "below", "below"])
-    g = grade_by_rank(scores, groups=groups, graded=pd.Series([True] * 4))
+    g = grade_by_rank(scores, groups=groups, graded=pd.Series([True] * 4), policy=policy)
     # above: 10 → 1/2 = 0.5 B, 5 → 2/2 D; below: 100 → 1/2 B, 1 → 2/2 D.
     assert g["grade"].tolist() == ["B", "D", "D", "B"]
 
 
-def test_firm_on_two_parcels_and_parcel_shared_by_two_firms() -> None:
+def test_firm_on_two_parcels_and_parcel_shared_by_two_firms(policy) -> None:
     parcels = pd.DataFrame(
         {
             "parcel_code": ["P1", "P2", "P3", "P4"],
@@ -208,8 +217,9 @@ def test_firm_on_two_parcels_and_parcel_shared_by_two_firms() -> None:
             },
         ]
     )
-    pol = copy.deepcopy(load_policy()["performance"])
-    pol["weights"] = {"above": {"tax_per_mu_wan": 100.0}, "below": {"tax_per_mu_wan": 100.0}}
+    pol = replace(
+        policy, weights={"above": {"tax_per_mu_wan": 100.0}, "below": {"tax_per_mu_wan": 100.0}}
+    )
     ev = evaluate_enterprises(ind, year=YEAR, land=land, policy=pol)
     by = ev.set_index("credit_code")
     # W is 规下 on 3 亩 < 5 亩: not evaluated, no grade.
@@ -234,12 +244,12 @@ def test_firm_on_two_parcels_and_parcel_shared_by_two_firms() -> None:
     assert abs(M2_PER_MU - 10000 / 15) < 1e-12
 
 
-def test_parcel_whose_firm_has_no_indicators_for_the_year() -> None:
+def test_parcel_whose_firm_has_no_indicators_for_the_year(policy) -> None:
     parcels = pd.DataFrame({"parcel_code": ["P1"], "zone_code": ["Z1"], "area_m2": [6000.0]})
     links = pd.DataFrame({"parcel_code": ["P1"], "credit_code": ["Q"], "used_area_m2": [None]})
     shares = land_shares(links, parcels)
     ind = _ind([{"credit_code": "Q", "tax_wan": 10, "year": YEAR - 1}])  # last year only
-    ev = evaluate_enterprises(ind, year=YEAR, land=enterprise_land(shares))
+    ev = evaluate_enterprises(ind, year=YEAR, land=enterprise_land(shares), policy=policy)
     assert ev.set_index("credit_code").loc["Q", "note"] == "no_indicators"
     assert not ev.set_index("credit_code").loc["Q", "evaluated"]
     pp = parcel_performance(parcels, shares, ev, year=YEAR).iloc[0]
@@ -248,7 +258,7 @@ def test_parcel_whose_firm_has_no_indicators_for_the_year() -> None:
 
 
 def test_firm_in_transition_gets_t_and_stays_out_of_benchmark(policy) -> None:
-    policy["weights"] = {"above": {"tax_per_mu_wan": 100.0}}
+    policy = replace(policy, weights={"above": {"tax_per_mu_wan": 100.0}})
     ind = _ind(
         [
             {"credit_code": "A1", "tax_wan": 100},  # 10/亩
@@ -285,7 +295,7 @@ def test_firm_in_transition_gets_t_and_stays_out_of_benchmark(policy) -> None:
     assert ev.loc["A2", "grade"] == "B"
     assert ev.loc["A1", "grade"] == "D"
     # Started 2016: 2019 − 2016 = 3, not < 3 → graded with a transition of 3 years.
-    policy["transition_years"] = 4
+    policy = replace(policy, transition_years=4)
     ev4 = evaluate_enterprises(
         ind,
         year=YEAR,
@@ -300,7 +310,7 @@ def test_below_scale_threshold_is_configurable(policy) -> None:
     ind = _ind([{"credit_code": "S", "tax_wan": 40, "is_above_scale": False}])
     land = _land(S=4.0)
     assert not evaluate_enterprises(ind, year=YEAR, land=land, policy=policy)["evaluated"][0]
-    policy["min_land_mu_below"] = 3.0  # many counties use 3 亩
+    policy = replace(policy, min_land_mu_below=3.0)  # many counties use 3 亩
     ev = evaluate_enterprises(ind, year=YEAR, land=land, policy=policy)
     assert ev["evaluated"][0]
     # Alone in its group, the rule read literally: rank 1 of 1 → r/n = 1.0 > 0.95 → D.
@@ -308,8 +318,10 @@ def test_below_scale_threshold_is_configurable(policy) -> None:
 
 
 def test_min_max_scoring(policy) -> None:
-    policy["scoring"]["method"] = "min_max"
-    policy["weights"] = {"above": {"tax_per_mu_wan": 60.0, "revenue_per_mu_wan": 40.0}}
+    policy = replace(
+        _scoring(policy, method="min_max"),
+        weights={"above": {"tax_per_mu_wan": 60.0, "revenue_per_mu_wan": 40.0}},
+    )
     ind = _ind(
         [
             {"credit_code": "A", "tax_wan": 100, "revenue_wan": 1000},  # 10, 100 /亩
@@ -328,20 +340,23 @@ def test_min_max_scoring(policy) -> None:
 
 
 def test_fixed_benchmarks(policy) -> None:
-    policy["scoring"]["method"] = "fixed"
-    policy["weights"] = {"above": {"tax_per_mu_wan": 100.0}}
-    policy["fixed_benchmarks"] = {"above": {"tax_per_mu_wan": 26.4}}
+    policy = replace(
+        _scoring(policy, method="fixed"),
+        weights={"above": {"tax_per_mu_wan": 100.0}},
+        fixed_benchmarks={"above": {"tax_per_mu_wan": 26.4}},
+    )
     ind = _ind([{"credit_code": "A", "tax_wan": 132}])  # 13.2 /亩 on 10 亩
     ev = evaluate_enterprises(ind, year=YEAR, land=_land(A=10), policy=policy)
     assert ev["score"][0] == pytest.approx(50.0)  # 100 × 13.2/26.4
-    policy["fixed_benchmarks"] = {"above": {}}
+    policy = replace(policy, fixed_benchmarks={"above": {}})
     with pytest.raises(ConfigError, match="fixed_benchmarks"):
         evaluate_enterprises(ind, year=YEAR, land=_land(A=10), policy=policy)
 
 
 def test_county_mean_benchmark(policy) -> None:
-    policy["scoring"]["method"] = "county_mean"
-    policy["weights"] = {"above": {"tax_per_mu_wan": 100.0}}
+    policy = replace(
+        _scoring(policy, method="county_mean"), weights={"above": {"tax_per_mu_wan": 100.0}}
+    )
     ind = _ind(
         [
             {"credit_code": "A", "tax_wan": 100},  # 10/亩 in county 1
@@ -360,13 +375,23 @@ def test_county_mean_benchmark(policy) -> None:
 
 def test_unknown_method_or_indicator_is_a_config_error(policy) -> None:
     ind = _ind([{"credit_code": "A", "tax_wan": 1}])
-    policy["scoring"]["method"] = "median"
+    # The typed policy refuses an unknown method and a weight that is not a number when
+    # it is built (from a file or by replace), naming the key.
     with pytest.raises(ConfigError, match="method"):
-        evaluate_enterprises(ind, year=YEAR, land=_land(A=10), policy=policy)
-    policy["scoring"]["method"] = "benchmark_ratio"
-    policy["weights"] = {"above": {"profit_per_mu": 1.0}}
+        _scoring(policy, method="median")
+    with pytest.raises(ConfigError, match=r"weights\.above\.tax_per_mu_wan"):
+        replace(policy, weights={"above": {"tax_per_mu_wan": "45%"}})  # not a number
+    # An indicator the evaluation does not compute is refused by the rule.
+    unknown = replace(policy, weights={"above": {"profit_per_mu": 1.0}})
     with pytest.raises(ConfigError, match="profit_per_mu"):
-        evaluate_enterprises(ind, year=YEAR, land=_land(A=10), policy=policy)
-    policy["weights"] = {"above": {"tax_per_mu_wan": "45%"}}  # not a number
-    with pytest.raises(ConfigError, match=r"weights\.above\.tax_per_mu_wan = '45%'"):
-        evaluate_enterprises(ind, year=YEAR, land=_land(A=10), policy=policy)
+        evaluate_enterprises(ind, year=YEAR, land=_land(A=10), policy=unknown)
+
+
+def test_policy_file_with_bad_method_or_weight_names_the_key(tmp_path) -> None:
+    city = tmp_path / "city.toml"
+    city.write_text("[performance.scoring]\nmethod = 'median'\n", "utf-8")
+    with pytest.raises(ConfigError, match=r"performance\.scoring.*'method'"):
+        load_policy(city)
+    city.write_text("[performance.weights.above]\ntax_per_mu_wan = '45%'\n", "utf-8")
+    with pytest.raises(ConfigError, match=r"performance\.weights\.above.*'tax_per_mu_wan'"):
+        load_policy(city)

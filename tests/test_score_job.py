@@ -6,18 +6,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, box
 
-from devzone.config import data_path
-from devzone.db.io import read_table, write_rows
+from devzone.db.bulk import insert_rows
+from devzone.db.io import read, table_of
 from devzone.jobs.score import run_score
+from devzone.paths import data_path
+from devzone.units import M2_PER_MU as MU
 
 DEVZONE = str(Path(sys.executable).with_name("devzone"))
-MU = 10000.0 / 15.0  # m² per 亩
 FIRMS = ["A", "B", "C", "D", "E"]
 
 
@@ -25,9 +26,16 @@ def _code(letter: str) -> str:
     return f"91341500MA2T{letter}0000X"  # fictional, shape only
 
 
-def _square(i: int) -> object:
+def _square(i: int) -> MultiPolygon:
     x = 116.50 + 0.01 * i
-    return from_shape(MultiPolygon([box(x, 31.75, x + 0.005, 31.755)]), srid=4490)
+    return MultiPolygon([box(x, 31.75, x + 0.005, 31.755)])
+
+
+def insert(engine, name: str, df: pd.DataFrame) -> None:
+    """Insert input rows (``geom`` as shapely geometries) the way the ETL does."""
+    geoms = np.asarray(df["geom"], dtype=object) if "geom" in df else None
+    with engine.begin() as conn:
+        insert_rows(conn, table_of(name), df.drop(columns=["geom"], errors="ignore"), geoms)
 
 
 def build_db(engine) -> None:
@@ -36,12 +44,12 @@ def build_db(engine) -> None:
     2019 tax/亩: A 40, B 30, C 20, D 10 (E 100); revenue/亩: A 100, B 200, C 300, D 400.
     """
     codes = [f"P{f}" for f in FIRMS] + ["PX"]
-    write_rows(
+    insert(
         engine,
         "dev_zone",
         pd.DataFrame({"zone_code": ["Z1"], "name": ["虚构开发区"], "district_code": ["341502"]}),
     )
-    write_rows(
+    insert(
         engine,
         "parcel",
         pd.DataFrame(
@@ -54,7 +62,7 @@ def build_db(engine) -> None:
             }
         ),
     )
-    write_rows(
+    insert(
         engine,
         "land_supply",
         pd.DataFrame(
@@ -65,7 +73,7 @@ def build_db(engine) -> None:
             }
         ),
     )
-    write_rows(
+    insert(
         engine,
         "enterprise",
         pd.DataFrame(
@@ -77,7 +85,7 @@ def build_db(engine) -> None:
             }
         ),
     )
-    write_rows(
+    insert(
         engine,
         "parcel_enterprise",
         pd.DataFrame(
@@ -114,9 +122,9 @@ def build_db(engine) -> None:
             "revenue_wan": 4000,
         },
     ]
-    write_rows(engine, "enterprise_indicator", pd.DataFrame(rows))
+    insert(engine, "enterprise_indicator", pd.DataFrame(rows))
     # One single-storey 10 m workshop on PA: 2000 m² counted double → 4000 m².
-    write_rows(
+    insert(
         engine,
         "building",
         pd.DataFrame(
@@ -140,7 +148,7 @@ def test_run_score_writes_tables_and_workbook(engine, tmp_path: Path) -> None:
     assert result["outputs"] == [out]
     assert result["headline"]["A/B/C/D/T"] == "1/1/1/1/1"
 
-    ev = read_table(engine, "enterprise_evaluation").set_index("credit_code")
+    ev = read(engine, "enterprise_evaluation").set_index("credit_code")
     assert len(ev) == 5
     # Benchmarks over A–D (E is T): tax/亩 (40+30+20+10)/4 = 25, revenue/亩 250.
     # A 45×40/25 + 20×100/250 = 72 + 8 = 80; B 54 + 16 = 70; C 36 + 24 = 60; D 18 + 32 = 50.
@@ -152,18 +160,18 @@ def test_run_score_writes_tables_and_workbook(engine, tmp_path: Path) -> None:
     assert ev.loc[_code("A"), "zone_rank"] == 1
     assert ev.loc[_code("A"), "land_mu"] == pytest.approx(10.0)
 
-    pp = read_table(engine, "parcel_performance").set_index("parcel_code")
+    pp = read(engine, "parcel_performance").set_index("parcel_code")
     assert pp.loc["PX", "grade"] == "none"
     assert pp.loc["PX", "performance_note"] == "no_enterprise"
     assert pp.loc["PA", "grade"] == "A"
 
-    pi = read_table(engine, "parcel_intensity").set_index("parcel_code")
+    pi = read(engine, "parcel_intensity").set_index("parcel_code")
     # PA: 4000 m² counted on 10 亩 = 6666.67 m² → FAR 0.6 < 0.7 (C3311 → 2002 code 34).
     assert pi.loc["PA", "far"] == pytest.approx(4000 / (10 * MU))
     assert not pi.loc["PA", "far_ok"]
     assert pi.loc["PA", "addable_floor_area_m2"] == pytest.approx(0.7 * 10 * MU - 4000)
 
-    gc = read_table(engine, "grade_change").set_index("credit_code")
+    gc = read(engine, "grade_change").set_index("credit_code")
     # A: D in 2018 → A in 2019 = up; B: B → B = same; C, D: not graded in 2018 = new.
     assert gc.loc[_code("A"), "change"] == "up"
     assert gc.loc[_code("B"), "change"] == "same"
@@ -171,8 +179,8 @@ def test_run_score_writes_tables_and_workbook(engine, tmp_path: Path) -> None:
 
     # Re-running replaces the year's rows instead of adding to them.
     run_score(engine, year=2019)
-    assert len(read_table(engine, "enterprise_evaluation")) == 5
-    assert len(read_table(engine, "parcel_intensity")) == 6
+    assert len(read(engine, "enterprise_evaluation")) == 5
+    assert len(read(engine, "parcel_intensity")) == 6
 
     wb = openpyxl.load_workbook(out)
     assert {"企业评价", "宗地效益", "宗地集约", "企业排行榜", "等级变化", "说明"} <= set(
@@ -215,7 +223,7 @@ def test_changed_weight_in_copied_config_changes_grades(engine, db_url, tmp_path
         str(tmp_path / "city.xlsx"),
     )
     assert res.returncode == 0, res.stderr
-    ev = read_table(engine, "enterprise_evaluation").set_index("credit_code")
+    ev = read(engine, "enterprise_evaluation").set_index("credit_code")
     # Tax weight 10: A 10×1.6 + 8 = 24; B 12 + 16 = 28; C 8 + 24 = 32; D 4 + 32 = 36
     # → the order flips: D is now A, C B, B C, A D.
     assert ev.loc[_code("A"), "score"] == pytest.approx(24.0)
@@ -267,4 +275,8 @@ def test_bad_input_is_one_paragraph_without_traceback(tmp_path) -> None:
     res = _cli("--year", "2019", "--db", str(db), "--config", str(bad))
     assert res.returncode == 2
     assert "Traceback" not in res.stderr + res.stdout
-    assert "performance.scoring.method" in res.stderr
+    # The typed policy names the file, the table and the key (and what it accepts).
+    err = " ".join(res.stderr.split())
+    assert "bad.toml" in err
+    assert "[performance.scoring], key 'method'" in err
+    assert "'benchmark_ratio'" in err

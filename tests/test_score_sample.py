@@ -10,10 +10,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from devzone.config import data_path
+from devzone.paths import SAMPLE_DIR
 
 DEVZONE = str(Path(sys.executable).with_name("devzone"))
-SAMPLE = data_path("sample")
+SAMPLE = SAMPLE_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -23,10 +23,10 @@ def scored_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     """The sample loaded through the ETL into a GeoPackage, then scored by the CLI."""
     import pyogrio  # noqa: F401  (GDAL before spatialite, see devzone.jobs.score)
 
-    from devzone.cli.demo import sample_paths
     from devzone.db.admin import init_db
     from devzone.db.engine import make_engine
     from devzone.etl.load import load_paths
+    from devzone.jobs.demo import sample_paths
 
     folder = tmp_path_factory.mktemp("sample")
     db = folder / "landbase.gpkg"
@@ -61,15 +61,15 @@ def _same(got: object, expected: str) -> bool:
 
 def test_sample_manifest_cases(scored_sample) -> None:
     from devzone.db.engine import make_engine
-    from devzone.db.io import read_table
+    from devzone.db.io import read
 
     db, _ = scored_sample
     engine = make_engine(str(db))
-    ev = read_table(engine, "enterprise_evaluation")
+    ev = read(engine, "enterprise_evaluation")
     ev = ev[ev["year"] == 2019].set_index("credit_code")
-    pp = read_table(engine, "parcel_performance")
+    pp = read(engine, "parcel_performance")
     pp = pp[pp["year"] == 2019].set_index("parcel_code")
-    pi = read_table(engine, "parcel_intensity").set_index("parcel_code")
+    pi = read(engine, "parcel_intensity").set_index("parcel_code")
     engine.dispose()
     perf, inten = _manifest("performance"), _manifest("intensity")
     assert len(perf)
