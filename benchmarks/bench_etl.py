@@ -131,7 +131,7 @@ def bench(n: int, workdir: Path) -> list[dict]:
     rejects = Path(workdir) / "rejects.csv"
     try:
         first, seconds, peak = measure(
-            lambda: load_paths(engine, [gpkg], kind="auto", rejects=rejects, quiet=True)
+            lambda: load_paths(engine, [gpkg], kind="auto", rejects=rejects)
         )
         ok = None
         if at_target and base_seconds:
@@ -150,7 +150,7 @@ def bench(n: int, workdir: Path) -> list[dict]:
             )
         )
         again, seconds2, peak2 = measure(
-            lambda: load_paths(engine, [gpkg], kind="auto", rejects=rejects, quiet=True)
+            lambda: load_paths(engine, [gpkg], kind="auto", rejects=rejects)
         )
         rows.append(
             row(

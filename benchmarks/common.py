@@ -175,7 +175,7 @@ def _load(engine: Any, n: int) -> None:
     from devzone.etl.load import load_paths
 
     init_db(engine)
-    load_paths(engine, _sample_paths(n), kind="auto", rejects=None, quiet=True)
+    load_paths(engine, _sample_paths(n), kind="auto", rejects=None)
 
 
 def loaded_gpkg(n: int, *, copy_to: Path | None = None) -> Path:
