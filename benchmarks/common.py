@@ -123,8 +123,8 @@ def code_fingerprint(*parts: str) -> str:
 
 
 #: What decides the content of a generated sample, and of a loaded database.
-SAMPLE_CODE = ("sample", "data/reference")
-LOADED_CODE = (*SAMPLE_CODE, "etl", "db", "crs.py", "codes.py")
+SAMPLE_CODE = ("sample", "data/reference", "units.py")
+LOADED_CODE = (*SAMPLE_CODE, "etl", "db", "crs.py", "codes.py", "settings.py")
 
 
 def _loaded_fingerprint() -> str:

@@ -11,8 +11,8 @@ Examples
 >>> p.add([True, True, False], "年度", ["", "1800", ""], "not a year")
 >>> list(p.reason)
 ['negative value; also 年度: not a year', 'not a year', 'negative value']
->>> list(p.bad)
-[True, True, True]
+>>> p.bad.tolist(), list(p.field)
+([True, True, True], ['面积', '年度', '面积'])
 """
 
 from __future__ import annotations

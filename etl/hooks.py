@@ -16,8 +16,9 @@ Examples
 --------
 >>> import pandas as pd
 >>> from devzone.etl.draft import Draft, Problems
->>> out = pd.DataFrame({"status": pd.array(["在营", "破产", "倒闭"], dtype="string")})
->>> d = Draft(out.copy(), out, Problems(3), headers={"status": "经营状态"})
+>>> cells = pd.DataFrame({"经营状态": ["在营", "破产", "倒闭"]})
+>>> out = pd.DataFrame({"status": pd.array(cells["经营状态"], dtype="string")})
+>>> d = Draft(cells, out, Problems(3), headers={"status": "经营状态"})
 >>> indicator_status(d)
 >>> list(d.out["status"].fillna("-"))
 ['operating', 'bankrupt', '-']

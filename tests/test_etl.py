@@ -32,6 +32,7 @@ from test_etl_builders import (
 from devzone.db.io import read
 from devzone.errors import InputError
 from devzone.etl.load import load_paths
+from devzone.units import SRID
 
 # GeoPackage readers warn that SQLAlchemy's "YYYY-MM-DD HH:MM:SS" timestamps are not
 # ISO-8601 with a T; harmless here.
@@ -162,6 +163,39 @@ def test_parcels_geojson_4490_chinese_headers(engine, tmp_path):
     assert counts(s) == (2, 2, 0, 0, 0)
     df = read(engine, "parcel").set_index("parcel_code")
     assert shapely.hausdorff_distance(df.geometry.loc[parcel_code(1)], square(1)) < 1e-9
+
+
+def test_data_note_is_recorded_on_the_batch_and_marks_synthetic_data(engine, tmp_path):
+    from devzone.db.io import synthetic_data
+
+    plain = supply_gbk_csv(tmp_path, n=2)
+    s = load_paths(engine, [plain], link=False)
+    assert s.data_note is None
+    assert not synthetic_data(engine)
+    gdf = parcels_frame(3)
+    gdf["SJSM"] = ["合成数据(synthetic)", " 合成数据(synthetic)", "测试数据"]
+    path = tmp_path / "noted" / "parcels.gpkg"
+    path.parent.mkdir()
+    gdf.to_file(path, layer="parcels", engine="pyogrio")
+    s = load_paths(engine, [path], link=False)
+    assert s.data_note == "合成数据(synthetic); 测试数据"
+    assert s.to_dict()["data_note"] == s.data_note
+    batches = read(engine, "load_batch").sort_values("fid")
+    assert batches["data_note"].isna().tolist() == [True, False]
+    assert batches["data_note"].iloc[-1] == "合成数据(synthetic); 测试数据"
+    assert synthetic_data(engine)
+    assert "sjsm" not in read(engine, "parcel").columns
+
+
+def test_progress_callback_sees_every_file_from_start_to_end(engine, tmp_path, monkeypatch):
+    import devzone.etl.load as load_mod
+
+    monkeypatch.setattr(load_mod, "CHUNK_FEATURES", 2)  # 5 features → chunks of 2, 2, 1
+    path = tmp_path / "parcels.gpkg"
+    parcels_frame(5).to_file(path, layer="parcels", engine="pyogrio")
+    calls: list[tuple[str, int, int]] = []
+    load_paths(engine, [path], link=False, progress=lambda *a: calls.append(a))
+    assert calls == [("parcels.gpkg", n, 5) for n in (0, 2, 4, 5)]
 
 
 def test_parcels_without_prj_need_declared_central_meridian(engine, tmp_path):
@@ -380,7 +414,7 @@ def test_buildings_gpkg_with_parcel_code(engine, tmp_path):
             shapely.box(116.5241, 31.7401, 116.5245, 31.7405),
             shapely.box(116.5250, 31.7401, 116.5252, 31.7403),
         ],
-        crs=4490,
+        crs=SRID,
     )
     path = tmp_path / "buildings.gpkg"
     gdf.to_file(path, layer="buildings", engine="pyogrio")
@@ -399,7 +433,7 @@ def test_buildings_geojson_without_parcel_code_assigned_spatially(engine, tmp_pa
     inside2 = square(2).centroid.buffer(0.0003, quad_segs=2)  # inside parcel 2
     nowhere = shapely.box(116.70, 31.90, 116.7005, 31.9005)
     gdf = gpd.GeoDataFrame(
-        {"层数": [2, 1], "建筑面积": [500, 100]}, geometry=[inside2, nowhere], crs=4490
+        {"层数": [2, 1], "建筑面积": [500, 100]}, geometry=[inside2, nowhere], crs=SRID
     )
     path = tmp_path / "bld.geojson"
     gdf.to_file(path, driver="GeoJSON", engine="pyogrio")
@@ -476,7 +510,7 @@ def _zones(n: int = 2) -> gpd.GeoDataFrame:
         geometry=[
             shapely.box(LON, 31.70, LON + 0.1, 31.80) for LON in np.linspace(116.50, 116.70, n)
         ],
-        crs=4490,
+        crs=SRID,
     )
 
 
@@ -511,7 +545,7 @@ def test_districts_geojson_and_gpkg(engine, tmp_path):
             "上级代码": ["", "341500"],
         },
         geometry=[shapely.box(115.3, 31.0, 117.2, 32.7), shapely.box(116.3, 31.5, 116.9, 32.0)],
-        crs=4490,
+        crs=SRID,
     )
     p1 = tmp_path / "districts.geojson"
     d.iloc[:1].to_file(p1, driver="GeoJSON", engine="pyogrio")

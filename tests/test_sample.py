@@ -23,10 +23,11 @@ from devzone.paths import data_path
 from devzone.sample.generate import generate_sample
 from devzone.sample.layout import LAYOUT_CRS
 from devzone.sample.names import INDUSTRY_WORDS, PLACES, WELL_KNOWN_FIRMS
+from devzone.units import M2_PER_MU, SRID
 
 SAMPLE = Path(data_path("sample"))
 AS_OF = pd.Timestamp("2019-12-31")
-MU = 10000 / 15
+MU = M2_PER_MU
 DEVZONE = str(Path(sys.executable).with_name("devzone"))
 
 
@@ -117,7 +118,7 @@ def test_export_formats_encodings_and_crs(parcels, buildings) -> None:
     assert (SAMPLE / "parcels.cpg").read_text().strip().upper() == "GBK"
     assert parcels.crs.to_epsg() == 4527
     assert parcels.geometry.bounds["minx"].min() > 39_000_000  # zone number in easting
-    assert buildings.crs.to_epsg() == 4490
+    assert buildings.crs.to_epsg() == SRID
     assert (SAMPLE / "parcel_enterprise.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     # the .dbf last-update date is fixed (determinism): 2019-12-31
     assert (SAMPLE / "parcels.dbf").read_bytes()[1:4] == bytes([119, 12, 31])
