@@ -20,6 +20,10 @@ Decisions (where the issue is silent):
 * 经营状态 is stored in English (``operating``/``suspended``/``bankrupt``/``closed``);
   an unknown status rejects the row;
 * a building without 建筑编号 is keyed by a digest of its geometry (``G…``).
+
+The steps are the same for every kind; what a kind does differently (its status
+vocabulary, its derived key, its measured areas) runs in its ``KindSpec.finish`` and
+``KindSpec.measure`` hooks (:mod:`devzone.etl.hooks`).
 """
 
 from __future__ import annotations

@@ -34,6 +34,12 @@ Decisions (where the issue is silent):
   sidecars (.dbf, .prj, .cpg …) and documents (.md, .pdf) given with the export are
   skipped too. A file that cannot be read (missing, undecodable, corrupt) stops the
   whole call before anything is written.
+* Each file's 数据说明 (data note, e.g. ``合成数据(synthetic)``) is not a field: its
+  distinct values are recorded in ``load_batch.data_note`` (joined with ``"; "``), which
+  :func:`devzone.db.io.synthetic_data` reads.
+* What differs per kind (latest report kept, spatial filling, derived table, link-file
+  handling) is declared on the kind's spec (:mod:`devzone.etl.kinds`,
+  :mod:`devzone.etl.hooks`); progress reaches the caller through ``progress``.
 """
 
 from __future__ import annotations

@@ -810,3 +810,24 @@ def test_large_csv_is_streamed_with_title_row_and_line_numbers(engine, tmp_path,
     assert out.loc[0, "field"] == "面积(公顷)"
     df = read(engine, "land_supply").set_index("supervision_no")
     assert df.loc[sup_no(5), "price_wan"] == pytest.approx(1500.5)
+
+
+def test_per_kind_behaviour_lives_on_the_kind_spec():
+    """No ETL step asks which kind it handles: the kinds' differences are their hooks."""
+    import re
+
+    from devzone.etl.kinds import KINDS
+
+    etl_dir = Path(__file__).resolve().parents[1] / "etl"
+    names = "|".join(KINDS)
+    branch = re.compile(rf"""(kind|\.kind)\s*(==|!=|in)\s*[(\[{{]?\s*["']({names})["']""")
+    offenders = [
+        f"{path.name}:{i}"
+        for path in sorted(etl_dir.glob("*.py"))
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if branch.search(line)
+    ]
+    assert offenders == []
+    assert KINDS["progress"].latest == "report_date"
+    assert KINDS["indicators"].derive is not None
+    assert KINDS["links"].link_file
