@@ -44,6 +44,7 @@ Decisions (where the issue is silent):
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -655,7 +656,7 @@ def _open_sources(
     return _sorted_sources(opened)
 
 
-def _start_batch(conn: Connection, sources: list[_Source], started: Any) -> int:
+def _start_batch(conn: Connection, sources: list[_Source], started: dt.datetime) -> int:
     """Insert this load's ``load_batch`` row; its ``fid``."""
     batch_id = conn.execute(
         insert(LoadBatch).values(
