@@ -39,6 +39,7 @@ from benchmarks.common import (
     run_command,
     sample_dir,
 )
+from devzone.units import SRID
 
 TARGET_RATIO = 1.5
 TARGET_MB = 1536.0
@@ -97,7 +98,7 @@ def _ogr2ogr_load(gpkg: Path, url: str) -> None:
             "-nln",
             "ogr_parcel",
             "-t_srs",
-            "EPSG:4490",
+            f"EPSG:{SRID}",
             "-nlt",
             "PROMOTE_TO_MULTI",
             "-lco",
@@ -131,7 +132,7 @@ def bench(n: int, workdir: Path) -> list[dict]:
     rejects = Path(workdir) / "rejects.csv"
     try:
         first, seconds, peak = measure(
-            lambda: load_paths(engine, [gpkg], kind="auto", rejects=rejects, quiet=True)
+            lambda: load_paths(engine, [gpkg], kind="auto", rejects=rejects)
         )
         ok = None
         if at_target and base_seconds:
@@ -150,7 +151,7 @@ def bench(n: int, workdir: Path) -> list[dict]:
             )
         )
         again, seconds2, peak2 = measure(
-            lambda: load_paths(engine, [gpkg], kind="auto", rejects=rejects, quiet=True)
+            lambda: load_paths(engine, [gpkg], kind="auto", rejects=rejects)
         )
         rows.append(
             row(
@@ -182,7 +183,7 @@ def _bench_gpkg(gpkg: Path, n: int, workdir: Path) -> list[dict]:
     if ogr2ogr():
         target = workdir / "ogr.gpkg"
         cmd = [ogr2ogr() or "ogr2ogr", "-f", "GPKG", str(target), str(gpkg), "parcels"]
-        cmd += ["-nln", "parcel", "-t_srs", "EPSG:4490", "-nlt", "PROMOTE_TO_MULTI"]
+        cmd += ["-nln", "parcel", "-t_srs", f"EPSG:{SRID}", "-nlt", "PROMOTE_TO_MULTI"]
         _, base_seconds, base_peak = measure(lambda: run_command(cmd))
         rows.append(row("ogr2ogr_gpkg", n, base_seconds, base_peak, target="baseline"))
     engine = make_engine(str(workdir / "etl.gpkg"), create=True)

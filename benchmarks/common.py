@@ -123,8 +123,8 @@ def code_fingerprint(*parts: str) -> str:
 
 
 #: What decides the content of a generated sample, and of a loaded database.
-SAMPLE_CODE = ("sample", "data/reference")
-LOADED_CODE = (*SAMPLE_CODE, "etl", "db", "crs.py", "codes.py")
+SAMPLE_CODE = ("sample", "data/reference", "units.py")
+LOADED_CODE = (*SAMPLE_CODE, "etl", "db", "crs.py", "codes.py", "settings.py")
 
 
 def _loaded_fingerprint() -> str:
@@ -175,7 +175,7 @@ def _load(engine: Any, n: int) -> None:
     from devzone.etl.load import load_paths
 
     init_db(engine)
-    load_paths(engine, _sample_paths(n), kind="auto", rejects=None, quiet=True)
+    load_paths(engine, _sample_paths(n), kind="auto", rejects=None)
 
 
 def loaded_gpkg(n: int, *, copy_to: Path | None = None) -> Path:

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
+from rich.progress import TaskID
 from rich.table import Table
 
 from devzone.cli.common import DbOption, console, err_console, open_db
 from devzone.errors import DevzoneError
+
+if TYPE_CHECKING:
+    from devzone.etl.load import LoadSummary
 
 app = typer.Typer(
     help="Load land-registry exports (供地结果, 宗地, 企业指标, 对照, 建筑, 项目进度, 开发区, "
@@ -77,15 +81,16 @@ def load(
 
     try:
         engine = open_db(db, create=True)
-        summary = load_paths(
-            engine,
-            paths,
-            kind=kind,
-            rejects=rejects,
-            crs=crs,
-            quiet=quiet or as_json,
-            encoding=encoding,
-        )
+        with _ProgressBar(disable=quiet or as_json) as bar:
+            summary = load_paths(
+                engine,
+                paths,
+                kind=kind,
+                rejects=rejects,
+                crs=crs,
+                encoding=encoding,
+                progress=bar.update,
+            )
     except DevzoneError as exc:
         _fail(exc)
         return
@@ -106,7 +111,38 @@ def load(
         raise typer.Exit(2)
 
 
-def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
+class _ProgressBar:
+    """A rich progress bar (on stderr) fed by the ETL's ``progress`` callback: one task
+    per file, advanced after each chunk."""
+
+    def __init__(self, *, disable: bool) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err_console,
+            disable=disable,
+            transient=True,
+        )
+        self.tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> _ProgressBar:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(*exc)  # type: ignore[arg-type]
+
+    def update(self, file: str, done: int, total: int) -> None:
+        """Show ``done`` of ``total`` records of ``file`` (total 0: unknown)."""
+        if file not in self.tasks:
+            self.tasks[file] = self.bar.add_task(file, total=total or None)
+        self.bar.update(self.tasks[file], completed=done)
+
+
+def _print_summary(summary: LoadSummary) -> None:  # type: ignore[no-untyped-def]
     table = Table(title="devzone etl load")
     for col in (
         "file 文件",
@@ -189,7 +225,7 @@ def link(
 @app.command("fields")
 def fields(kind: Annotated[str | None, typer.Argument(help="One kind.")] = None) -> None:
     """List the columns each kind recognises and their aliases."""
-    from devzone.etl.fields import KIND_ALIASES, KINDS
+    from devzone.etl.kinds import KIND_ALIASES, KINDS
 
     chosen = [KIND_ALIASES.get(kind, kind)] if kind else list(KINDS)
     for k in chosen:

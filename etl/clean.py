@@ -20,6 +20,10 @@ Decisions (where the issue is silent):
 * 经营状态 is stored in English (``operating``/``suspended``/``bankrupt``/``closed``);
   an unknown status rejects the row;
 * a building without 建筑编号 is keyed by a digest of its geometry (``G…``).
+
+The steps are the same for every kind; what a kind does differently (its status
+vocabulary, its derived key, its measured areas) runs in its ``KindSpec.finish`` and
+``KindSpec.measure`` hooks (:mod:`devzone.etl.hooks`).
 """
 
 from __future__ import annotations
@@ -33,20 +37,12 @@ import pandas as pd
 from devzone.codes import PARCEL_RE, SUPERVISION_RE, valid_credit_codes
 from devzone.db.bulk import ewkb_hex
 from devzone.errors import InputError
-from devzone.etl.fields import KindSpec, match_headers
+from devzone.etl.draft import Draft, Problems, RawTable
+from devzone.etl.fields import Field, KindSpec, match_headers
 from devzone.etl.geometry import GeometryResult, normalise_geometries
 from devzone.etl.parse import clean_text, parse_bool, parse_dates, parse_numbers
-from devzone.etl.read import RawTable
 
-__all__ = ["STATUS_MAP", "Cleaned", "clean", "row_hashes"]
-
-#: 经营状态 as registries write it → the schema's status values.
-STATUS_MAP: dict[str, str] = {
-    **dict.fromkeys(("在营", "存续", "开业", "正常", "营业", "在业", "operating"), "operating"),
-    **dict.fromkeys(("停产", "停业", "歇业", "半停产", "suspended"), "suspended"),
-    **dict.fromkeys(("破产", "破产清算", "清算", "bankrupt"), "bankrupt"),
-    **dict.fromkeys(("注销", "吊销", "关闭", "关停", "迁出", "closed"), "closed"),
-}
+__all__ = ["Cleaned", "clean", "row_hashes"]
 
 #: 电子监管号, optionally with the ``-1`` suffix the portal gives split parcels.
 SUPERVISION_SPLIT_RE = re.compile(SUPERVISION_RE.pattern[:-1] + r"(?:-\d{1,3})?$")
@@ -66,6 +62,17 @@ DATE_ORDER = (
     ("suspended_date", "resumed_date"),
 )
 
+#: Code columns whose shape is checked, with what the shape is.
+CODE_SHAPES = (
+    (
+        "supervision_no",
+        SUPERVISION_SPLIT_RE,
+        "电子监管号 (16 characters: 6-digit adcode, "
+        "year, letter, 5 digits; a split parcel may add -1, -2 …)",
+    ),
+    ("parcel_code", PARCEL_RE, "宗地代码 (19 characters, GB/T 26424)"),
+)
+
 
 @dataclass
 class Cleaned:
@@ -78,42 +85,6 @@ class Cleaned:
     notes: list[str] = field(default_factory=list)
     crs: tuple[str, str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
-
-
-class _Problems:
-    """First problem of each row, with later ones appended to its reason."""
-
-    def __init__(self, n: int) -> None:
-        self.field = np.full(n, "", dtype=object)
-        self.value = np.full(n, "", dtype=object)
-        self.reason = np.full(n, "", dtype=object)
-
-    def add(
-        self,
-        mask: pd.Series | np.ndarray,
-        field: str,
-        values: object,
-        reason: str | np.ndarray,
-    ) -> None:
-        """Record ``reason`` (one text, or one per row) for the rows in ``mask``."""
-        m = np.asarray(mask, dtype=bool)
-        if not m.any():
-            return
-        new = m & (self.reason == "")
-        also = m & ~new
-        vals = pd.Series(values).astype("string").fillna("").to_numpy(dtype=object)
-        if vals.shape[0] != m.shape[0]:
-            vals = np.full(m.shape[0], "", dtype=object)
-        why = np.broadcast_to(np.asarray(reason, dtype=object), m.shape)
-        self.field[new] = field
-        self.value[new] = vals[new]
-        self.reason[new] = why[new]
-        if also.any():
-            self.reason[also] = self.reason[also] + f"; also {field}: " + why[also]
-
-    @property
-    def bad(self) -> np.ndarray:
-        return self.reason != ""
 
 
 def _code(text: pd.Series) -> pd.Series:
@@ -161,13 +132,6 @@ def _longest_term(values: pd.Series) -> tuple[pd.Series, int]:
     return out, len(multi)
 
 
-def _missing_required(spec: KindSpec, mapped: set[str]) -> list[str]:
-    if spec.kind == "progress":
-        return [] if {"supervision_no", "parcel_code"} & mapped else ["电子监管号 or 宗地代码"]
-    by = spec.by_name()
-    return [by[f].label for f in spec.required if f not in mapped]
-
-
 def clean(
     raw: RawTable,
     spec: KindSpec,
@@ -178,14 +142,35 @@ def clean(
 ) -> Cleaned:
     """Map, parse and validate one file (or chunk) of ``spec``'s kind.
 
+    The steps: map the headers, skip blank rows, parse every column by its type,
+    check required values, code shapes and orders, normalise the geometry, then the
+    kind's own ``spec.finish`` hook; rows with a problem are rejected.
+
     Raises
     ------
     InputError
         A required column (e.g. 电子监管号 for supply) is not among the headers.
     """
-    mapping = match_headers(spec.kind, list(raw.frame.columns))
-    mapped = {name for name, _ in mapping.values()}
-    missing = _missing_required(spec, mapped)
+    mapping = _mapping(raw, spec)
+    draft, rows, texts = _non_blank(raw, mapping)
+    _parse_columns(draft, spec, mapping, texts)
+    _check_required(draft, spec)
+    _check_codes(draft)
+    _check_orders(draft)
+    crs, result = _geometry(
+        draft, spec, raw, declared_crs=declared_crs, resolved_crs=resolved_crs, area_crs=area_crs
+    )
+    if spec.finish is not None:
+        spec.finish(draft)
+    if result is not None and result.repaired:
+        draft.notes.append(f"{result.repaired} invalid geometries repaired with make_valid")
+    return _split(draft, rows, crs)
+
+
+def _mapping(raw: RawTable, spec: KindSpec) -> dict[object, tuple[str, str | None]]:
+    """The file's headers mapped to canonical fields; refused without a required one."""
+    mapping = match_headers(spec, list(raw.frame.columns))
+    missing = spec.missing_columns({name for name, _ in mapping.values()})
     if missing:
         raise InputError(
             f"no column maps to {', '.join(missing)} of {spec.label} ({spec.kind}); headers "
@@ -193,16 +178,21 @@ def clean(
             file=str(raw.path),
             field=missing[0],
         )
+    return mapping
+
+
+def _non_blank(
+    raw: RawTable, mapping: dict[object, tuple[str, str | None]]
+) -> tuple[Draft, np.ndarray, dict[object, pd.Series]]:
+    """A draft of the rows that are records (fully blank rows skipped), their row
+    numbers, and the mapped columns' cells as cleaned text."""
     frame = raw.frame.reset_index(drop=True)
     rows = np.asarray(raw.row_numbers)
     geoms = None if raw.geometry is None else np.asarray(raw.geometry, dtype=object)
     notes: list[str] = []
-
-    # Fully blank rows are not records.
-    cols = list(mapping)
-    texts = {h: clean_text(frame[h].astype("string")) for h in cols}
+    texts = {h: clean_text(frame[h].astype("string")) for h in mapping}
     blank = np.ones(len(frame), dtype=bool)
-    for h in cols:
+    for h in mapping:
         blank &= texts[h].isna().to_numpy()
     if geoms is not None:
         import shapely
@@ -214,165 +204,164 @@ def clean(
         frame, rows = frame[keep].reset_index(drop=True), rows[keep]
         texts = {h: t[keep].reset_index(drop=True) for h, t in texts.items()}
         geoms = geoms[keep] if geoms is not None else None
+    draft = Draft(frame, pd.DataFrame(index=frame.index), Problems(len(frame)), notes=notes)
+    draft.geoms = geoms
+    return draft, rows, texts
 
-    n = len(frame)
-    probs = _Problems(n)
-    out = pd.DataFrame(index=frame.index)
+
+def _parse_columns(
+    draft: Draft,
+    spec: KindSpec,
+    mapping: dict[object, tuple[str, str | None]],
+    texts: dict[object, pd.Series],
+) -> None:
+    """Parse every mapped column by its field type into ``draft.out``."""
     by = spec.by_name()
-    header_of: dict[str, str] = {}
     for header, (name, unit) in mapping.items():
         f = by[name]
-        header_of[name] = str(header)
-        raw_values = frame[header]
-        label = str(header)
+        draft.headers[name] = str(header)
         if f.ftype == "text":
-            out[name] = texts[header]
+            draft.out[name] = texts[header]
         elif f.ftype == "code":
-            out[name] = _code(texts[header])
-        elif f.ftype == "date":
-            values, bad = parse_dates(raw_values)
-            out[name] = values
-            probs.add(bad, label, raw_values, "not a date (or outside 1949–2100)")
-        elif f.ftype == "year":
-            values, bad = _year(raw_values)
-            out[name] = values
-            probs.add(bad, label, raw_values, "not a year between 1949 and 2100")
-        elif f.ftype in ("num", "int"):
-            if name == "use_years":
-                raw_values, multi = _longest_term(raw_values)
-                if multi:
-                    notes.append(
-                        f"{multi} mixed-use 土地使用年限 (e.g. 住宅70年; 商服40年): the longest "
-                        "term is stored"
-                    )
-            values, bad = parse_numbers(raw_values, unit=f.unit, header_unit=unit)
-            probs.add(bad, label, raw_values, "not a number (in a known unit)")
-            neg = values < 0
-            probs.add(neg, label, raw_values, "negative value")
-            lo, hi = RANGES.get(name, (0, np.inf))
-            out_of_range = ~neg & ~values.between(lo, hi) & values.notna()
-            probs.add(out_of_range, label, raw_values, f"outside the valid range {lo}–{hi}")
-            if f.ftype == "int":
-                frac = values.notna() & (values != np.floor(values))
-                probs.add(frac, label, raw_values, "not a whole number")
-                values = values.round().astype("Int64")
-            if name in ("far_min", "far_max"):
-                # The land-market portal writes 0 for "no limit set".
-                values = values.mask(values == 0)
-            out[name] = values
-        elif f.ftype == "bool":
-            values, bad = parse_bool(raw_values)
-            out[name] = values
-            probs.add(bad, label, raw_values, "not 是/否 (yes/no)")
+            draft.out[name] = _code(texts[header])
+        else:
+            _PARSERS[f.ftype](draft, f, str(header), draft.cells[header], unit)
 
-    def raw_of(name: str) -> pd.Series:
-        return frame[header_of[name]] if name in header_of else pd.Series([""] * n)
 
-    # Required values present.
+def _parse_date(draft: Draft, f: Field, label: str, raw: pd.Series, unit: str | None) -> None:
+    values, bad = parse_dates(raw)
+    draft.out[f.name] = values
+    draft.problems.add(bad, label, raw, "not a date (or outside 1949–2100)")
+
+
+def _parse_year(draft: Draft, f: Field, label: str, raw: pd.Series, unit: str | None) -> None:
+    values, bad = _year(raw)
+    draft.out[f.name] = values
+    draft.problems.add(bad, label, raw, "not a year between 1949 and 2100")
+
+
+def _parse_bool(draft: Draft, f: Field, label: str, raw: pd.Series, unit: str | None) -> None:
+    values, bad = parse_bool(raw)
+    draft.out[f.name] = values
+    draft.problems.add(bad, label, raw, "not 是/否 (yes/no)")
+
+
+def _parse_number(draft: Draft, f: Field, label: str, raw: pd.Series, unit: str | None) -> None:
+    """A number in the field's unit: not negative, in :data:`RANGES`, whole for ``int``."""
+    name, probs = f.name, draft.problems
+    if name == "use_years":
+        raw, multi = _longest_term(raw)
+        if multi:
+            draft.notes.append(
+                f"{multi} mixed-use 土地使用年限 (e.g. 住宅70年; 商服40年): the longest "
+                "term is stored"
+            )
+    values, bad = parse_numbers(raw, unit=f.unit, header_unit=unit)
+    probs.add(bad, label, raw, "not a number (in a known unit)")
+    neg = values < 0
+    probs.add(neg, label, raw, "negative value")
+    lo, hi = RANGES.get(name, (0, np.inf))
+    out_of_range = ~neg & ~values.between(lo, hi) & values.notna()
+    probs.add(out_of_range, label, raw, f"outside the valid range {lo}–{hi}")
+    if f.ftype == "int":
+        frac = values.notna() & (values != np.floor(values))
+        probs.add(frac, label, raw, "not a whole number")
+        values = values.round().astype("Int64")
+    if name in ("far_min", "far_max"):
+        # The land-market portal writes 0 for "no limit set".
+        values = values.mask(values == 0)
+    draft.out[name] = values
+
+
+_PARSERS = {
+    "date": _parse_date,
+    "year": _parse_year,
+    "num": _parse_number,
+    "int": _parse_number,
+    "bool": _parse_bool,
+}
+
+
+def _check_required(draft: Draft, spec: KindSpec) -> None:
+    """Required values present."""
+    by = spec.by_name()
     for name in spec.required:
-        if name in out:
-            probs.add(
-                out[name].isna(),
-                header_of[name],
-                raw_of(name),
+        if name in draft.out:
+            draft.problems.add(
+                draft.out[name].isna(),
+                draft.headers[name],
+                draft.raw_of(name),
                 f"missing {by[name].label} (required key of {spec.label})",
             )
-    # Code shapes and check digits.
+
+
+def _check_codes(draft: Draft) -> None:
+    """Code shapes and check characters."""
+    out = draft.out
     if "credit_code" in out:
         cc = out["credit_code"]
         bad = cc.notna() & ~valid_credit_codes(cc.fillna(""))
-        probs.add(
+        draft.problems.add(
             bad,
-            header_of["credit_code"],
-            raw_of("credit_code"),
+            draft.headers["credit_code"],
+            draft.raw_of("credit_code"),
             "invalid 统一社会信用代码 (GB 32100-2015: 18 characters and a check character)",
         )
-    for name, pattern, what in (
-        (
-            "supervision_no",
-            SUPERVISION_SPLIT_RE,
-            "电子监管号 (16 characters: 6-digit adcode, "
-            "year, letter, 5 digits; a split parcel may add -1, -2 …)",
-        ),
-        ("parcel_code", PARCEL_RE, "宗地代码 (19 characters, GB/T 26424)"),
-    ):
+    for name, pattern, what in CODE_SHAPES:
         if name in out:
             s = out[name]
             bad = s.notna() & ~s.str.fullmatch(pattern.pattern).fillna(False).astype(bool)
-            probs.add(bad, header_of[name], raw_of(name), f"not a valid {what}")
-    # Orders.
-    for a, b in DATE_ORDER:
+            draft.problems.add(bad, draft.headers[name], draft.raw_of(name), f"not a valid {what}")
+
+
+def _check_orders(draft: Draft) -> None:
+    """Dates in order (:data:`DATE_ORDER`) and 容积率下限 ≤ 上限."""
+    out, headers = draft.out, draft.headers
+    for a, b in (*DATE_ORDER, ("far_min", "far_max")):
         if a in out and b in out:
             bad = (out[a] > out[b]).fillna(False).to_numpy(dtype=bool)
-            probs.add(bad, header_of[a], raw_of(a), f"later than {header_of[b]}")
-    if "far_min" in out and "far_max" in out:
-        bad = (out["far_min"] > out["far_max"]).fillna(False).to_numpy(dtype=bool)
-        probs.add(bad, header_of["far_min"], raw_of("far_min"), f"above {header_of['far_max']}")
-    if "status" in out and spec.kind == "indicators":
-        status = out["status"].map(STATUS_MAP, na_action="ignore")
-        bad = out["status"].notna() & status.isna()
-        probs.add(
-            bad,
-            header_of["status"],
-            raw_of("status"),
-            "unknown 经营状态 (use 在营, 停产, 破产 or 注销)",
-        )
-        out["status"] = status.astype("string")
-    if spec.kind == "progress":
-        sup = out.get("supervision_no", pd.Series(pd.NA, index=out.index, dtype="string"))
-        par = out.get("parcel_code", pd.Series(pd.NA, index=out.index, dtype="string"))
-        out["project_key"] = sup.fillna(par)
-        probs.add(
-            out["project_key"].isna(),
-            header_of.get("supervision_no", header_of.get("parcel_code", "")),
-            raw_of("supervision_no" if "supervision_no" in header_of else "parcel_code"),
-            "missing: 电子监管号 or 宗地代码 is needed",
-        )
+            why = f"above {headers[b]}" if a == "far_min" else f"later than {headers[b]}"
+            draft.problems.add(bad, headers[a], draft.raw_of(a), why)
 
-    # Geometry.
-    crs = resolved_crs
-    result: GeometryResult | None = None
-    if spec.spatial and geoms is not None:
-        kwargs = {"area_crs": area_crs} if area_crs else {}
-        try:
-            result = normalise_geometries(
-                geoms,
-                file_crs=raw.crs,
-                declared_crs=declared_crs,
-                measure=_to_measure(spec.kind, out),
-                resolved=resolved_crs,
-                **kwargs,
-            )
-        except InputError as exc:  # the CRS cannot be decided: name the file
-            if exc.file:
-                raise
-            raise InputError(str(exc), file=str(raw.path), field="geometry") from exc
-        crs = (result.crs, result.crs_note)
-        bad = result.reasons != ""
-        probs.add(bad, "geometry", _geom_text(geoms, bad), result.reasons)
-        geoms = result.geoms
-        if spec.kind == "buildings":
-            out["footprint_m2"] = result.footprint_m2
-        if spec.kind == "parcels":
-            measured = pd.Series(result.footprint_m2, index=out.index)
-            if "area_m2" not in out:
-                out["area_m2"] = measured
-                notes.append("no 宗地面积 column: area_m2 measured from the geometry")
-            else:
-                fill = out["area_m2"].isna() & measured.notna()
-                if fill.any():
-                    out.loc[fill, "area_m2"] = measured[fill]
-                    notes.append(f"{int(fill.sum())} missing 宗地面积 measured from the geometry")
-    elif spec.spatial:
-        geoms = np.full(n, None, dtype=object)
-    if spec.kind == "buildings":
-        code = out.get("building_code", pd.Series(pd.NA, index=out.index, dtype="string"))
-        if code.isna().any():
-            digest = _geometry_digest(geoms)
-            out["building_code"] = code.fillna(pd.Series(digest, index=out.index))
-            still = out["building_code"].isna()
-            probs.add(still, "建筑编号", raw_of("building_code"), "no 建筑编号 and no geometry")
 
+def _geometry(
+    draft: Draft,
+    spec: KindSpec,
+    raw: RawTable,
+    *,
+    declared_crs: str | None,
+    resolved_crs: tuple[str, str] | None,
+    area_crs: str | None,
+) -> tuple[tuple[str, str] | None, GeometryResult | None]:
+    """Normalise the geometries of a spatial kind (and measure what ``spec.measure`` asks)."""
+    if not spec.spatial:
+        return resolved_crs, None
+    if draft.geoms is None:
+        draft.geoms = np.full(len(draft.out), None, dtype=object)
+        return resolved_crs, None
+    try:
+        result = normalise_geometries(
+            draft.geoms,
+            file_crs=raw.crs,
+            declared_crs=declared_crs,
+            measure=False if spec.measure is None else spec.measure(draft.out),
+            resolved=resolved_crs,
+            area_crs=area_crs,
+        )
+    except InputError as exc:  # the CRS cannot be decided: name the file
+        if exc.file:
+            raise
+        raise InputError(str(exc), file=str(raw.path), field="geometry") from exc
+    bad = result.reasons != ""
+    draft.problems.add(bad, "geometry", _geom_text(draft.geoms, bad), result.reasons)
+    draft.geoms = result.geoms
+    draft.footprint_m2 = result.footprint_m2
+    return (result.crs, result.crs_note), result
+
+
+def _split(draft: Draft, rows: np.ndarray, crs: tuple[str, str] | None) -> Cleaned:
+    """Accepted rows (with EWKB, digest and row number) and the rejects."""
+    probs, geoms = draft.problems, draft.geoms
     bad = probs.bad
     rejects = pd.DataFrame(
         {
@@ -383,24 +372,13 @@ def clean(
         }
     )
     good = ~bad
-    accepted = out[good].reset_index(drop=True)
+    accepted = draft.out[good].reset_index(drop=True)
     accepted_geoms = geoms[good] if geoms is not None else None
     if accepted_geoms is not None:
         accepted["_ewkb"] = ewkb_hex(accepted_geoms)
     accepted["row_hash"] = row_hashes(accepted)
     accepted["src_row"] = rows[good]
-    if result is not None and result.repaired:
-        notes.append(f"{result.repaired} invalid geometries repaired with make_valid")
-    return Cleaned(accepted, accepted_geoms, rejects, notes, crs, header_of)
-
-
-def _to_measure(kind: str, out: pd.DataFrame) -> bool | np.ndarray:
-    """Which features need their area: every building, parcels without 宗地面积."""
-    if kind == "buildings":
-        return True
-    if kind == "parcels":
-        return True if "area_m2" not in out else out["area_m2"].isna().to_numpy()
-    return False
+    return Cleaned(accepted, accepted_geoms, rejects, draft.notes, crs, draft.headers)
 
 
 def _geom_text(geoms: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -411,20 +389,6 @@ def _geom_text(geoms: np.ndarray, mask: np.ndarray) -> np.ndarray:
     if mask.any():
         text = pd.Series(shapely.to_wkt(geoms[mask], rounding_precision=3), dtype="string")
         out[mask] = text.str.slice(0, 80).fillna("").to_numpy(dtype=object)
-    return out
-
-
-def _geometry_digest(geoms: np.ndarray | None) -> np.ndarray:
-    import shapely
-
-    if geoms is None:
-        return np.array([], dtype=object)
-    wkb = shapely.to_wkb(geoms)
-    has = ~pd.isna(wkb)
-    out = np.full(len(geoms), None, dtype=object)
-    if has.any():
-        h = pd.util.hash_array(np.asarray(wkb[has], dtype=object), categorize=False)
-        out[has] = np.char.add("G", h.astype(str)).astype(object)
     return out
 
 

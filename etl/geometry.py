@@ -20,8 +20,9 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from devzone.crs import AREA_CRS, geometry_gcj02_to_wgs84, gk_zone_epsg
+from devzone.crs import geometry_gcj02_to_wgs84, gk_zone_epsg
 from devzone.errors import InputError
+from devzone.settings import area_crs as resolve_area_crs
 from devzone.units import SRID
 
 __all__ = [
@@ -78,7 +79,7 @@ def resolve_crs(
     if not np.isfinite(xmin):
         return f"EPSG:{SRID}", "no coordinates"
     if xmin >= -180 and xmax <= 180:
-        return f"EPSG:{SRID}", "no CRS in the file; lon/lat degrees read as CGCS2000 (EPSG:4490)"
+        return f"EPSG:{SRID}", f"no CRS in the file; lon/lat degrees read as CGCS2000 (EPSG:{SRID})"
     if xmin >= 1_000_000:
         zone = _zone_epsg(xmin)
         return (
@@ -146,7 +147,7 @@ def normalise_geometries(
     *,
     file_crs: object | None = None,
     declared_crs: str | None = None,
-    area_crs: str = AREA_CRS,
+    area_crs: str | None = None,
     measure: bool | np.ndarray = False,
     resolved: tuple[str, str] | None = None,
 ) -> GeometryResult:
@@ -160,7 +161,8 @@ def normalise_geometries(
     GeometryResult
         MultiPolygons in EPSG:4490, reasons, a note on the CRS used, the number of
         repaired geometries and, with ``measure`` (True, or a mask of the features to
-        measure), the area in m² (in ``area_crs``).
+        measure), the area in m² (in ``area_crs``, resolved by
+        :func:`devzone.settings.area_crs` at call time: ``$DEVZONE_AREA_CRS`` or EPSG:4548).
     """
     from pyproj import Transformer
 
@@ -205,7 +207,7 @@ def normalise_geometries(
     footprint = np.full(n, np.nan)
     todo = ok & np.broadcast_to(np.asarray(measure, dtype=bool), ok.shape)
     if todo.any():
-        to_area = Transformer.from_crs(SRID, area_crs, always_xy=True)
+        to_area = Transformer.from_crs(SRID, resolve_area_crs(area_crs), always_xy=True)
         projected = shapely.transform(
             geoms[todo], lambda xy: np.column_stack(to_area.transform(xy[:, 0], xy[:, 1]))
         )

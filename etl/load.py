@@ -34,10 +34,17 @@ Decisions (where the issue is silent):
   sidecars (.dbf, .prj, .cpg …) and documents (.md, .pdf) given with the export are
   skipped too. A file that cannot be read (missing, undecodable, corrupt) stops the
   whole call before anything is written.
+* Each file's 数据说明 (data note, e.g. ``合成数据(synthetic)``) is not a field: its
+  distinct values are recorded in ``load_batch.data_note`` (joined with ``"; "``), which
+  :func:`devzone.db.io.synthetic_data` reads.
+* What differs per kind (latest report kept, spatial filling, derived table, link-file
+  handling) is declared on the kind's spec (:mod:`devzone.etl.kinds`,
+  :mod:`devzone.etl.hooks`); progress reaches the caller through ``progress``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -51,9 +58,9 @@ from sqlalchemy import Connection, Engine, insert, inspect, update
 from devzone.db.schema import LoadBatch
 from devzone.errors import InputError
 from devzone.etl.clean import Cleaned, clean, row_hashes
-from devzone.etl.fields import KIND_ALIASES, KINDS, KindSpec, UnrecognisedFileError
-from devzone.etl.kinds import detect_kind
-from devzone.etl.link import LinkReport, drop_name_links, link_by_holder
+from devzone.etl.fields import KindSpec, UnrecognisedFileError, data_notes
+from devzone.etl.kinds import KIND_ALIASES, KINDS, detect_kind
+from devzone.etl.link import LinkReport, link_by_holder
 from devzone.etl.locate import assign_keys, read_polygons
 from devzone.etl.read import (
     STREAM_CSV_BYTES,
@@ -72,10 +79,21 @@ from devzone.etl.write import (
     utcnow,
 )
 
-__all__ = ["REJECT_COLUMNS", "FileSummary", "LoadSummary", "load_paths", "write_rejects"]
+__all__ = [
+    "REJECT_COLUMNS",
+    "FileSummary",
+    "LoadSummary",
+    "Progress",
+    "load_paths",
+    "write_rejects",
+]
 
 REJECT_COLUMNS = ["file", "row", "field", "value", "reason"]
 CHUNK_FEATURES = 50_000
+
+#: Progress of a load: ``(file name, records done, records in the file or 0 if unknown)``,
+#: called when a file starts and after each chunk.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -126,6 +144,7 @@ class LoadSummary:
     links: LinkReport | None = None
     skipped: list[dict[str, str]] = field(default_factory=list)
     rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
+    data_notes: list[str] = field(default_factory=list)
 
     def _sum(self, name: str) -> int:
         return sum(getattr(f, name) for f in self.files)
@@ -161,6 +180,11 @@ class LoadSummary:
         return self.files
 
     @property
+    def data_note(self) -> str | None:
+        """The files' distinct 数据说明 joined with ``"; "`` (``load_batch.data_note``)."""
+        return "; ".join(self.data_notes) or None
+
+    @property
     def loaded(self) -> int:
         """Rows now in the database from this call (inserted + updated + unchanged)."""
         return self.inserted + self.updated + self.unchanged
@@ -177,6 +201,7 @@ class LoadSummary:
             "rejects_file": self.rejects_file,
             "files": [f.to_dict() for f in self.files],
             "skipped": list(self.skipped),
+            "data_note": self.data_note,
             "links": self.links.to_dict() if self.links is not None else None,
         }
 
@@ -267,7 +292,7 @@ class _FileState:
     seen: pd.DataFrame | None = None
     crs: tuple[str, str] | None = None
     polygons: Any = None
-    indicator_rows: list[pd.DataFrame] = field(default_factory=list)
+    derive_rows: list[pd.DataFrame] = field(default_factory=list)
     located: list[int] = field(default_factory=lambda: [0, 0])  # needed, found
 
     def location_note(self) -> str | None:
@@ -275,9 +300,9 @@ class _FileState:
         needed, found = self.located
         if not needed:
             return None
-        col, table = {"parcels": ("zone_code", "dev_zone"), "buildings": ("parcel_code", "parcel")}[
-            self.spec.kind
-        ]
+        if self.spec.locate is None:
+            return None
+        col, table = self.spec.locate
         if self.polygons is None or self.polygons.empty:
             return f"{needed} rows without {col}: no {table} polygons to assign them from"
         return f"{found} of {needed} rows without {col} assigned spatially from {table}"
@@ -292,14 +317,17 @@ def _reject_frame(path: Path, rows: pd.DataFrame) -> pd.DataFrame:
 def _dedupe(
     state: _FileState, cleaned: Cleaned
 ) -> tuple[pd.DataFrame, np.ndarray | None, pd.DataFrame]:
-    """Drop repeated keys (within the chunk and against earlier chunks) as rejects."""
+    """Drop repeated keys (within the chunk and against earlier chunks) as rejects.
+
+    The first row of a key is kept; with ``spec.latest`` the row with the latest date.
+    """
     frame, geoms = cleaned.frame, cleaned.geoms
     key = list(state.spec.key)
-    progress = state.spec.kind == "progress" and "report_date" in frame
+    latest = state.spec.latest if state.spec.latest in frame else None
     order = np.arange(len(frame))
-    if progress:
+    if latest:
         order = np.argsort(
-            -frame["report_date"].fillna(pd.Timestamp("1900-01-01")).to_numpy().astype("int64"),
+            -frame[latest].fillna(pd.Timestamp("1900-01-01")).to_numpy().astype("int64"),
             kind="stable",
         )
     f2 = frame.iloc[order]
@@ -312,39 +340,19 @@ def _dedupe(
         ref_row = np.where(earlier, probe["src_row"].to_numpy(), ref_row)
         ref_hash = np.where(earlier, probe["row_hash"].to_numpy(), ref_hash)
         dup = dup | earlier
-    keep_sorted = ~dup
-    label = cleaned.headers.get(key[0], key[0])
     rejects = pd.DataFrame(columns=["row", "field", "value", "reason"])
     if dup.any():
         same = ref_hash[dup] == f2["row_hash"].to_numpy()[dup]
-        refs = pd.Series(ref_row[dup]).astype("int64").astype(str).to_numpy()
-        if progress:
-            reason = np.where(
-                same,
-                "duplicate of row " + refs.astype(object),
-                "older report than row "
-                + refs.astype(object)
-                + " of the same project, which is kept",
-            )
-        else:
-            reason = np.where(
-                same,
-                "duplicate of row " + refs.astype(object) + " (identical)",
-                "same key as row "
-                + refs.astype(object)
-                + " with different values; row "
-                + refs.astype(object)
-                + " was kept",
-            )
+        refs = pd.Series(ref_row[dup]).astype("int64").astype(str).to_numpy().astype(object)
         rejects = pd.DataFrame(
             {
                 "row": f2["src_row"].to_numpy()[dup],
-                "field": label,
+                "field": cleaned.headers.get(key[0], key[0]),
                 "value": f2[key].astype("string").fillna("").agg("/".join, axis=1).to_numpy()[dup],
-                "reason": reason,
+                "reason": _duplicate_reasons(same, refs, latest=latest is not None),
             }
         )
-    kept_idx = np.sort(order[keep_sorted])
+    kept_idx = np.sort(order[~dup])
     kept = frame.iloc[kept_idx].reset_index(drop=True)
     kept_geoms = geoms[kept_idx] if geoms is not None else None
     new_seen = kept[[*key, "src_row", "row_hash"]]
@@ -352,41 +360,64 @@ def _dedupe(
     return kept, kept_geoms, rejects
 
 
-def _older_progress(
-    state: _FileState, frame: pd.DataFrame, geoms: np.ndarray | None, label: str
-) -> tuple[pd.DataFrame, np.ndarray | None, pd.DataFrame]:
-    """Reject progress reports older than the stored one of the same project."""
+def _duplicate_reasons(same: np.ndarray, refs: np.ndarray, *, latest: bool) -> np.ndarray:
+    """Why a repeated key is rejected, naming the kept row ``refs``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> refs = np.array(["3", "4"], dtype=object)
+    >>> list(_duplicate_reasons(np.array([True, False]), refs, latest=False))
+    ['duplicate of row 3 (identical)', 'same key as row 4 with different values; row 4 was kept']
+    >>> _duplicate_reasons(np.array([False]), refs[:1], latest=True)[0]
+    'older report than row 3 of the same project, which is kept'
+    """
+    if latest:
+        return np.where(
+            same,
+            "duplicate of row " + refs,
+            "older report than row " + refs + " of the same project, which is kept",
+        )
+    return np.where(
+        same,
+        "duplicate of row " + refs + " (identical)",
+        "same key as row " + refs + " with different values; row " + refs + " was kept",
+    )
+
+
+def _older_than_stored(
+    state: _FileState, frame: pd.DataFrame, label: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reject rows whose ``spec.latest`` date is older than the stored row of their key."""
     none = pd.DataFrame(columns=["row", "field", "value", "reason"])
-    if "report_date" not in frame or state.existing is None or state.existing.empty:
-        return frame, geoms, none
-    stored = frame[["project_key"]].merge(
-        state.existing[["project_key", "report_date"]], on="project_key", how="left"
-    )["report_date"]
-    older = (frame["report_date"].to_numpy() < stored.to_numpy()) & stored.notna().to_numpy()
-    older &= frame["report_date"].notna().to_numpy()
+    date, key = state.spec.latest, list(state.spec.key)
+    if date not in frame or state.existing is None or state.existing.empty:
+        return frame, none
+    stored = frame[key].merge(state.existing[[*key, date]], on=key, how="left")[date]
+    older = (frame[date].to_numpy() < stored.to_numpy()) & stored.notna().to_numpy()
+    older &= frame[date].notna().to_numpy()
     if not older.any():
-        return frame, geoms, none
+        return frame, none
     rejects = pd.DataFrame(
         {
             "row": frame["src_row"].to_numpy()[older],
             "field": label,
-            "value": frame["report_date"].dt.strftime("%Y-%m-%d").to_numpy()[older],
+            "value": frame[date].dt.strftime("%Y-%m-%d").to_numpy()[older],
             "reason": "older than the stored report of "
             + stored.dt.strftime("%Y-%m-%d").to_numpy()[older].astype(object)
             + " (one report per project is kept)",
         }
     )
-    return frame[~older].reset_index(drop=True), geoms, rejects
+    return frame[~older].reset_index(drop=True), rejects
 
 
 def _fill_by_location(
     conn: Connection, state: _FileState, frame: pd.DataFrame, geoms: np.ndarray | None
 ) -> None:
-    spec = state.spec
-    target = {"parcels": ("zone_code", "dev_zone"), "buildings": ("parcel_code", "parcel")}
-    if spec.kind not in target or geoms is None or not len(frame):
+    """Fill ``spec.locate``'s missing column from the polygon containing the feature."""
+    if state.spec.locate is None or geoms is None or not len(frame):
         return
-    col, table = target[spec.kind]
+    col, table = state.spec.locate
     if col not in frame:
         frame[col] = pd.Series(pd.NA, index=frame.index, dtype="string")
     need = frame[col].isna().to_numpy() & ~pd.isna(geoms)
@@ -434,17 +465,17 @@ def _prepare_chunk(
     rejects = [cleaned.rejects, dups]
     if state.existing is None:
         sync()
-        extra = ("report_date",) if spec.kind == "progress" else ()
+        extra = (spec.latest,) if spec.latest else ()
         state.existing = existing_rows(conn, spec.table, spec.key, extra)
-    if spec.kind == "progress":
-        label = cleaned.headers.get("report_date", "report_date")
-        frame, geoms, older = _older_progress(state, frame, geoms, label)
+    if spec.latest:
+        label = cleaned.headers.get(spec.latest, spec.latest)
+        frame, older = _older_than_stored(state, frame, label)
         rejects.append(older)
-    if state.polygons is None and spec.kind in ("parcels", "buildings"):
+    if state.polygons is None and spec.locate is not None:
         sync()
     _fill_by_location(conn, state, frame, geoms)
-    if spec.kind == "links":
-        frame["match_method"] = "link_file"
+    for column, value in spec.stamp:
+        frame[column] = value
     out = (
         pd.concat([r for r in rejects if len(r)], ignore_index=True)
         if any(len(r) for r in rejects)
@@ -459,16 +490,16 @@ def _write_chunk(
 ) -> None:
     """Write one prepared chunk (may run in the writer thread)."""
     spec, summary = state.spec, state.summary
-    if spec.kind == "links":
-        dropped = drop_name_links(conn, job.frame["parcel_code"].to_numpy())
-        if dropped:
-            summary.notes.append(f"{dropped} holder-name links replaced by this link file")
+    if spec.before_write is not None:
+        note = spec.before_write(conn, job.frame)
+        if note:
+            summary.notes.append(note)
     counts, _ = upsert(
         conn, spec.table, spec.key, job.frame, job.geoms, state.existing, provenance=provenance
     )
     summary.add(counts)
-    if spec.kind == "indicators":
-        state.indicator_rows.append(job.frame)
+    if spec.derive is not None:
+        state.derive_rows.append(job.frame)
 
 
 class _Writer:
@@ -503,41 +534,6 @@ class _Writer:
             self.pool.shutdown(wait=True)
 
 
-_ENTERPRISE_COLS = ("name", "industry_code", "is_above_scale", "status", "production_start_year")
-
-
-def _derive_enterprises(
-    conn: Connection, rows: list[pd.DataFrame], provenance: dict[str, Any]
-) -> tuple[Counts, int]:
-    """Upsert one ``enterprise`` row per credit code from its latest indicator year."""
-    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-    if frame.empty:
-        return Counts(), 0
-    stored = pd.read_sql_query(
-        "SELECT credit_code, max(year) AS latest FROM enterprise_indicator GROUP BY credit_code",
-        conn,
-    )
-    stored["credit_code"] = stored["credit_code"].astype("string")
-    frame = frame.sort_values("year", ascending=False, kind="stable")
-    cols = [c for c in ("src_row", *_ENTERPRISE_COLS) if c in frame]
-    latest = frame.groupby("credit_code", sort=False)[cols].first()
-    latest["year"] = frame.groupby("credit_code", sort=False)["year"].max()
-    latest = latest.reset_index().merge(stored, on="credit_code", how="left")
-    keep = latest["latest"].isna() | (latest["year"] >= latest["latest"])
-    latest = latest[keep]
-    no_name = latest["name"].isna() if "name" in latest else pd.Series(True, index=latest.index)
-    latest = latest[~no_name].drop(columns=["year", "latest"]).reset_index(drop=True)
-    if latest.empty:
-        return Counts(), int(no_name.sum())
-    body = latest.drop(columns=["src_row"])
-    latest["row_hash"] = row_hashes(body)
-    existing = existing_rows(conn, "enterprise", ("credit_code",))
-    counts, _ = upsert(
-        conn, "enterprise", ("credit_code",), latest, None, existing, provenance=provenance
-    )
-    return counts, int(no_name.sum())
-
-
 def write_rejects(path: str | Path, rejects: pd.DataFrame) -> Path:
     """Write the rejects CSV (UTF-8 with BOM, so Excel opens it): file, row, field,
     value, reason."""
@@ -545,21 +541,6 @@ def write_rejects(path: str | Path, rejects: pd.DataFrame) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     rejects.reindex(columns=REJECT_COLUMNS).to_csv(path, index=False, encoding="utf-8-sig")
     return path
-
-
-def _progress(quiet: bool):  # type: ignore[no-untyped-def]
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from devzone.cli.common import err_console
-
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err_console,
-        disable=quiet,
-        transient=True,
-    )
 
 
 def _sorted_sources(sources: list[_Source]) -> list[_Source]:
@@ -574,9 +555,9 @@ def load_paths(
     kind: str = "auto",
     rejects: str | Path | None = None,
     crs: str | None = None,
-    quiet: bool = True,
     encoding: str | None = None,
     link: bool | None = None,
+    progress: Progress | None = None,
 ) -> LoadSummary:
     """Load export files into the database, atomically, idempotently.
 
@@ -594,13 +575,14 @@ def load_paths(
     crs
         Declared CRS of vector files without a usable ``.prj``: an EPSG code or
         ``gcj02`` for coordinates copied from a web map.
-    quiet
-        No progress bar and no per-file messages.
     encoding
         Declared text encoding (detected when omitted).
     link
         Match 土地使用权人 to enterprise names afterwards; default: when the call loaded
-        supply, parcels or indicators but no link file.
+        a kind carrying holder names (supply, parcels, indicators) but no link file.
+    progress
+        Called with ``(file name, records done, records in the file or 0)`` when a file
+        starts and after each chunk (see :data:`Progress`); the CLI draws a bar.
 
     Returns
     -------
@@ -612,16 +594,48 @@ def load_paths(
         A file is missing or unreadable, or its headers map to no kind; nothing is
         written then.
     """
+    _ensure_tables(engine)
+    summary = LoadSummary()
+    sources = _open_sources([Path(p) for p in paths], kind, encoding, summary)
+    reject_parts: list[pd.DataFrame] = []
+    started = utcnow()
+    with engine.begin() as conn:
+        summary.batch_id = _start_batch(conn, sources, started)
+        for source in sources:
+            prov = {
+                "src_file": str(source.path),
+                "batch_id": summary.batch_id,
+                "loaded_at": started,
+            }
+            _load_source(
+                conn, source, summary, prov, crs=crs, progress=progress, rejects=reject_parts
+            )
+        if _wants_links(link, sources):
+            summary.links = link_by_holder(conn, batch_id=summary.batch_id)
+        _finish_batch(conn, summary)
+    parts = [p for p in reject_parts if len(p)]
+    summary.rejects = (
+        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=REJECT_COLUMNS)
+    )
+    _write_reject_files(summary, rejects)
+    return summary
+
+
+def _ensure_tables(engine: Engine) -> None:
+    """Create the tables when one the load writes is missing."""
     from devzone.db.admin import init_db
 
-    if not {s.table for s in KINDS.values()} | {"load_batch"} <= set(
-        inspect(engine).get_table_names()
-    ):
+    needed = {s.table for s in KINDS.values()} | {"load_batch"}
+    if not needed <= set(inspect(engine).get_table_names()):
         init_db(engine)
-    paths = [Path(p) for p in paths]
+
+
+def _open_sources(
+    paths: list[Path], kind: str, encoding: str | None, summary: LoadSummary
+) -> list[_Source]:
+    """Open every file and decide its kind, in write order; skipped ones are listed."""
     if not paths:
         raise InputError("no file to load")
-    summary = LoadSummary()
     opened = []
     for p in paths:
         if p.suffix.lower() in SIDECAR_SUFFIXES and p.exists():
@@ -635,104 +649,120 @@ def load_paths(
             if kind != "auto" or len(paths) == 1:
                 raise
             summary.skipped.append({"file": str(p), "reason": str(exc)})
-    sources = _sorted_sources(opened)
-    if not sources:
+    if not opened:
         raise InputError(
             "nothing to load: " + "; ".join(f"{d['file']}: {d['reason']}" for d in summary.skipped)
         )
-    say = None if quiet else _console()
-    for s in sources:
-        if say:
-            say.print(f"{s.path.name}: {s.decided}", highlight=False, markup=False)
-    reject_parts: list[pd.DataFrame] = []
-    started = utcnow()
-    with engine.begin() as conn:
-        batch_id = conn.execute(
-            insert(LoadBatch).values(
-                started_at=started,
-                files="\n".join(str(s.path) for s in sources),
-                kinds=",".join(dict.fromkeys(s.kind for s in sources)),
-                tool_version=_version(),
-            )
-        ).inserted_primary_key[0]
-        summary.batch_id = int(batch_id)
-        with _progress(quiet) as bar:
-            for source in sources:
-                fsum = FileSummary(str(source.path), source.kind, source.decided)
-                fsum.notes.extend(source.notes)
-                summary.files.append(fsum)
-                state = _FileState(KINDS[source.kind], fsum)
-                prov = {
-                    "src_file": str(source.path),
-                    "batch_id": summary.batch_id,
-                    "loaded_at": started,
-                }
-                task = bar.add_task(source.path.name, total=source.total or None)
-                deferred = defer_indexes(conn, state.spec.table, source.total)
-                writer = _Writer(conn)
-                try:
-                    for raw in _iter(source.chunks):
-                        job = _prepare_chunk(conn, state, raw, crs=crs, sync=writer.sync)
-                        reject_parts.append(job.rejects)
-                        writer.submit(state, job, prov)
-                        bar.advance(task, len(raw.frame))
-                    writer.sync()
-                finally:
-                    writer.close()
-                note = state.location_note()
-                if note:
-                    fsum.notes.append(note)
-                if deferred:
-                    restore_indexes(conn, deferred)
-                    fsum.notes.append(f"{len(deferred)} indexes built after the bulk copy")
-                if source.kind == "indicators":
-                    counts, unnamed = _derive_enterprises(conn, state.indicator_rows, prov)
-                    fsum.derived["enterprise"] = {
-                        "inserted": counts.inserted,
-                        "updated": counts.updated,
-                        "unchanged": counts.unchanged,
-                    }
-                    if unnamed:
-                        fsum.notes.append(
-                            f"{unnamed} credit codes without 企业名称: no enterprise row"
-                        )
-        kinds = {s.kind for s in sources}
-        if link is None:
-            link = bool(kinds & {"supply", "parcels", "indicators"}) and "links" not in kinds
-        if link:
-            summary.links = link_by_holder(conn, batch_id=summary.batch_id)
-        conn.execute(
-            update(LoadBatch)
-            .where(LoadBatch.fid == summary.batch_id)
-            .values(
-                finished_at=utcnow(),
-                rows_read=summary.read,
-                inserted=summary.inserted,
-                updated=summary.updated,
-                unchanged=summary.unchanged,
-                rejected=summary.rejected,
-            )
+    return _sorted_sources(opened)
+
+
+def _start_batch(conn: Connection, sources: list[_Source], started: dt.datetime) -> int:
+    """Insert this load's ``load_batch`` row; its ``fid``."""
+    batch_id = conn.execute(
+        insert(LoadBatch).values(
+            started_at=started,
+            files="\n".join(str(s.path) for s in sources),
+            kinds=",".join(dict.fromkeys(s.kind for s in sources)),
+            tool_version=_version(),
         )
-    parts = [p for p in reject_parts if len(p)]
-    summary.rejects = (
-        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=REJECT_COLUMNS)
+    ).inserted_primary_key[0]
+    return int(batch_id)
+
+
+def _load_source(
+    conn: Connection,
+    source: _Source,
+    summary: LoadSummary,
+    prov: dict[str, Any],
+    *,
+    crs: str | None,
+    progress: Progress | None,
+    rejects: list[pd.DataFrame],
+) -> None:
+    """Load one file chunk by chunk (cleaning the next chunk while one is written)."""
+    fsum = FileSummary(str(source.path), source.kind, source.decided)
+    fsum.notes.extend(source.notes)
+    summary.files.append(fsum)
+    state = _FileState(KINDS[source.kind], fsum)
+    deferred = defer_indexes(conn, state.spec.table, source.total)
+    writer = _Writer(conn)
+    done = 0
+    if progress is not None:
+        progress(source.path.name, done, source.total)
+    try:
+        for raw in _iter(source.chunks):
+            _add_data_notes(summary, raw)
+            job = _prepare_chunk(conn, state, raw, crs=crs, sync=writer.sync)
+            rejects.append(job.rejects)
+            writer.submit(state, job, prov)
+            done += len(raw.frame)
+            if progress is not None:
+                progress(source.path.name, done, source.total)
+        writer.sync()
+    finally:
+        writer.close()
+    note = state.location_note()
+    if note:
+        fsum.notes.append(note)
+    if deferred:
+        restore_indexes(conn, deferred)
+        fsum.notes.append(f"{len(deferred)} indexes built after the bulk copy")
+    if state.spec.derive is not None:
+        table, counts, notes = state.spec.derive(conn, state.derive_rows, prov)
+        fsum.derived[table] = {
+            "inserted": counts.inserted,
+            "updated": counts.updated,
+            "unchanged": counts.unchanged,
+        }
+        fsum.notes.extend(notes)
+
+
+def _add_data_notes(summary: LoadSummary, raw: RawTable) -> None:
+    """Record the chunk's 数据说明 values not seen yet."""
+    for note in data_notes(raw.frame):
+        if note not in summary.data_notes:
+            summary.data_notes.append(note)
+
+
+def _wants_links(link: bool | None, sources: list[_Source]) -> bool:
+    """Holder-name matching: as asked, else when a kind naming holders was loaded
+    without a link file."""
+    if link is not None:
+        return link
+    specs = [KINDS[s.kind] for s in sources]
+    return any(s.names_holders for s in specs) and not any(s.link_file for s in specs)
+
+
+def _finish_batch(conn: Connection, summary: LoadSummary) -> None:
+    """Close this load's ``load_batch`` row with its totals and data note."""
+    conn.execute(
+        update(LoadBatch)
+        .where(LoadBatch.fid == summary.batch_id)
+        .values(
+            finished_at=utcnow(),
+            rows_read=summary.read,
+            inserted=summary.inserted,
+            updated=summary.updated,
+            unchanged=summary.unchanged,
+            rejected=summary.rejected,
+            data_note=summary.data_note,
+        )
     )
-    if rejects is not None and len(summary.rejects):
+
+
+def _write_reject_files(summary: LoadSummary, rejects: str | Path | None) -> None:
+    """The rejects CSV and, next to it, the holder names that matched no enterprise."""
+    if rejects is None:
+        return
+    if len(summary.rejects):
         summary.rejects_file = str(write_rejects(rejects, summary.rejects))
-    if rejects is not None and summary.links is not None and len(summary.links.problems()):
+    if summary.links is not None and len(summary.links.problems()):
         holders = Path(rejects).with_name(Path(rejects).stem + "_holders.csv")
         summary.links.problems().to_csv(holders, index=False, encoding="utf-8-sig")
-    return summary
 
 
 def _iter(chunks: Iterable[RawTable]) -> Iterator[RawTable]:
     yield from chunks
-
-
-def _console():  # type: ignore[no-untyped-def]
-    from devzone.cli.common import err_console
-
-    return err_console
 
 
 def _version() -> str:

@@ -12,6 +12,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from devzone.units import M2_PER_HA, M2_PER_KM2, M2_PER_MU, MU_PER_HA
+
 __all__ = [
     "UNIT_FACTORS",
     "blank_mask",
@@ -29,12 +31,12 @@ UNIT_FACTORS: dict[str, dict[str, float]] = {
         "m2": 1.0,
         "m²": 1.0,
         "平米": 1.0,
-        "公顷": 1e4,
-        "ha": 1e4,
-        "亩": 10000 / 15,
-        "mu": 10000 / 15,
-        "平方公里": 1e6,
-        "km2": 1e6,
+        "公顷": M2_PER_HA,
+        "ha": M2_PER_HA,
+        "亩": M2_PER_MU,
+        "mu": M2_PER_MU,
+        "平方公里": M2_PER_KM2,
+        "km2": M2_PER_KM2,
     },
     "ha": {
         "公顷": 1.0,
@@ -43,13 +45,13 @@ UNIT_FACTORS: dict[str, dict[str, float]] = {
         "㎡": 1e-4,
         "m2": 1e-4,
         "m²": 1e-4,
-        "亩": 1 / 15,
-        "mu": 1 / 15,
+        "亩": 1 / MU_PER_HA,
+        "mu": 1 / MU_PER_HA,
         "平方公里": 100.0,
         "km2": 100.0,
     },
     "wan": {"万元": 1.0, "万": 1.0, "元": 1e-4, "亿元": 1e4, "亿": 1e4},
-    "wan_per_mu": {"万元/亩": 1.0, "万元亩": 1.0, "元/亩": 1e-4, "万元/公顷": 1 / 15},
+    "wan_per_mu": {"万元/亩": 1.0, "万元亩": 1.0, "元/亩": 1e-4, "万元/公顷": 1 / MU_PER_HA},
     "tce": {"吨标准煤": 1.0, "吨标煤": 1.0, "tce": 1.0, "万吨标准煤": 1e4},
     "t": {"吨": 1.0, "t": 1.0, "千克": 1e-3, "kg": 1e-3},
     "m": {"米": 1.0, "m": 1.0},

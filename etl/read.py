@@ -24,7 +24,9 @@ import pandas as pd
 import pyogrio
 
 from devzone.errors import InputError
-from devzone.etl.fields import KINDS, UnrecognisedFileError, match_headers
+from devzone.etl.draft import RawTable
+from devzone.etl.fields import UnrecognisedFileError, match_headers
+from devzone.etl.kinds import KINDS
 
 __all__ = [
     "STREAM_CSV_BYTES",
@@ -40,25 +42,6 @@ __all__ = [
 VECTOR_SUFFIXES = {".shp", ".gpkg", ".geojson", ".fgb", ".gml", ".kml", ".zip"}
 TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".json", ".jsonl"}
 _HEADER_SCAN_ROWS = 15
-
-
-@dataclass
-class RawTable:
-    """One file as read: records, where they sit in the file, geometry and CRS.
-
-    ``row_numbers`` are what the user sees: the CSV line, the spreadsheet row (title
-    and header rows included), the JSON Lines line, or the feature number (index + 1);
-    ``row_label`` says which.
-    """
-
-    path: Path
-    frame: pd.DataFrame
-    row_numbers: np.ndarray
-    row_label: str
-    geometry: object | None = None  # GeoSeries
-    crs: object | None = None  # pyproj.CRS
-    encoding: str | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def sniff_encoding(data: bytes) -> str:
@@ -107,7 +90,7 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
 
 
 def _header_score(cells: list[object]) -> int:
-    return max(len(match_headers(k, cells)) for k in KINDS)
+    return max(len(match_headers(spec, cells)) for spec in KINDS.values())
 
 
 def _split_header(path: Path, grid: pd.DataFrame, first_row: int, label: str) -> RawTable:

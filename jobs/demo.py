@@ -86,7 +86,7 @@ def run_demo(
 
     def load() -> dict[str, Any]:
         summary = load_paths(
-            engine, sample_paths(), kind="auto", rejects=out_dir / "rejects.csv", quiet=True
+            engine, sample_paths(), kind="auto", rejects=out_dir / "rejects.csv"
         )
         head = {
             k: getattr(summary, k)

@@ -26,10 +26,11 @@ import shapely
 
 from devzone.errors import InputError
 from devzone.sample import cases
-from devzone.sample.layout import SAMPLE_CRS as AREA_CRS
+from devzone.sample.layout import LAYOUT_CRS
 from devzone.sample.readme import readme_text
 from devzone.sample.synth import SampleFrames, boxes, build_sample
 from devzone.sample.writers import write_csv, write_gpkg, write_shapefile, write_xlsx
+from devzone.units import SRID
 
 __all__ = ["CHUNK", "LARGE", "MAX_PARCELS", "MIN_PARCELS", "generate_sample"]
 
@@ -42,6 +43,9 @@ MIN_PARCELS = 200
 MAX_PARCELS = 3_000_000  # the parcels .dbf stays below the Shapefile's 2 GB limit
 LARGE = 100_000
 CHUNK = 100_000
+#: The parcels shapefile's CRS: :data:`~devzone.sample.layout.LAYOUT_CRS` (EPSG:4548) with
+#: the zone number 39 in front of the easting, as cadastral systems export it.
+PARCELS_EPSG = 4527
 _COUNTY_NAMES = {
     "341502": "金安区",
     "341503": "裕安区",
@@ -61,8 +65,9 @@ def _date_text(values: pd.Series | np.ndarray) -> np.ndarray:
     return out
 
 
-def _to_4490(geoms: np.ndarray) -> gpd.GeoSeries:
-    return gpd.GeoSeries(geoms, crs=AREA_CRS).to_crs(4490)
+def _to_storage(geoms: np.ndarray) -> gpd.GeoSeries:
+    """Layout geometries in the storage CRS (CGCS2000, :data:`devzone.units.SRID`)."""
+    return gpd.GeoSeries(geoms, crs=LAYOUT_CRS).to_crs(SRID)
 
 
 def _districts(s: SampleFrames) -> gpd.GeoDataFrame:
@@ -84,7 +89,7 @@ def _zones(s: SampleFrames) -> gpd.GeoDataFrame:
     z = s.zones
     month = z["approval_month"].astype(str)
     approved = np.where(z["in_catalog"].astype(str) == "True", z["approved_area_ha"], np.nan)
-    geom = _to_4490(z.geometry.to_numpy()).set_crs(4326, allow_override=True)
+    geom = _to_storage(z.geometry.to_numpy()).set_crs(4326, allow_override=True)
     return gpd.GeoDataFrame(
         {
             "开发区代码": z["zone_code"].to_numpy(),
@@ -154,7 +159,6 @@ def _supply(p: pd.DataFrame, zname: dict[str, str]) -> pd.DataFrame:
 
 
 def _parcels(p: pd.DataFrame, zname: dict[str, str]) -> gpd.GeoDataFrame:
-    # EPSG:4527 = EPSG:4548 with the zone number 39 in front of the easting.
     geom = shapely.transform(boxes(p), lambda xy: xy + np.array([39_000_000.0, 0.0]))
     return gpd.GeoDataFrame(
         {
@@ -168,7 +172,7 @@ def _parcels(p: pd.DataFrame, zname: dict[str, str]) -> gpd.GeoDataFrame:
             "SJSM": SYNTHETIC,
         },
         geometry=geom,
-        crs="EPSG:4527",
+        crs=f"EPSG:{PARCELS_EPSG}",
     )
 
 
@@ -217,8 +221,8 @@ def _buildings(b: pd.DataFrame) -> gpd.GeoDataFrame:
             "用途": b["use"].to_numpy(),
             "数据说明": SYNTHETIC,
         },
-        geometry=_to_4490(boxes(b)).to_numpy(),
-        crs=4490,
+        geometry=_to_storage(boxes(b)).to_numpy(),
+        crs=SRID,
     )
 
 
@@ -272,18 +276,39 @@ def generate_sample(out_dir: str | Path, *, parcels: int = 2400, seed: int = 201
     dict
         ``{"outputs": [Path, ...], "headline": {label: value}}``.
     """
-    if int(parcels) < MIN_PARCELS:
+    _check_size(int(parcels))
+    out = _output_folder(out_dir)
+    s = build_sample(int(parcels), int(seed))
+    large = int(parcels) >= LARGE
+    headline = _headline(s)
+    files = _write_geography(out, s)
+    files += _write_registers(out, s, large=large)
+    readme = out / "README.md"
+    readme.write_text(
+        readme_text(headline, int(parcels), int(seed), large), encoding="utf-8", newline="\n"
+    )
+    files.append(readme)
+    return {"outputs": files, "headline": headline}
+
+
+def _check_size(parcels: int) -> None:
+    """Refuse a size outside :data:`MIN_PARCELS` … :data:`MAX_PARCELS`."""
+    if parcels < MIN_PARCELS:
         raise InputError(
             f"--parcels must be at least {MIN_PARCELS} (got {parcels}): the "
             "eight zones and the planted cases need room",
             field="parcels",
         )
-    if int(parcels) > MAX_PARCELS:
+    if parcels > MAX_PARCELS:
         raise InputError(
             f"--parcels must be at most {MAX_PARCELS:,} (got {parcels:,}): parcels.dbf "
             "would pass the Shapefile's 2 GB limit",
             field="parcels",
         )
+
+
+def _output_folder(out_dir: str | Path) -> Path:
+    """The output folder, created."""
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -293,9 +318,12 @@ def generate_sample(out_dir: str | Path, *, parcels: int = 2400, seed: int = 201
             file=str(out),
             field="--out",
         ) from exc
-    s = build_sample(int(parcels), int(seed))
-    large = int(parcels) >= LARGE
-    headline = {
+    return out
+
+
+def _headline(s: SampleFrames) -> dict[str, object]:
+    """The sample's headline counts (printed and written into the README)."""
+    return {
         "开发区 zones": len(s.zones),
         "宗地 parcels": len(s.parcels),
         "批而未供 not supplied": int((~s.parcels["supplied"]).sum()),
@@ -304,16 +332,20 @@ def generate_sample(out_dir: str | Path, *, parcels: int = 2400, seed: int = 201
         "建筑 buildings": len(s.buildings),
         "埋设案例 planted cases": int(s.manifest["case"].nunique()),
     }
-    files: list[Path] = []
 
-    def geojson(name: str, gdf: gpd.GeoDataFrame) -> None:
-        path = out / name
-        path.unlink(missing_ok=True)
-        gdf.to_file(path, driver="GeoJSON", COORDINATE_PRECISION=7, engine="pyogrio")
-        files.append(path)
 
-    geojson("districts.geojson", _districts(s))
-    geojson("zones.geojson", _zones(s))
+def _geojson(path: Path, gdf: gpd.GeoDataFrame) -> Path:
+    path.unlink(missing_ok=True)
+    gdf.to_file(path, driver="GeoJSON", COORDINATE_PRECISION=7, engine="pyogrio")
+    return path
+
+
+def _write_geography(out: Path, s: SampleFrames) -> list[Path]:
+    """Districts, zones, supply results and parcels."""
+    files = [
+        _geojson(out / "districts.geojson", _districts(s)),
+        _geojson(out / "zones.geojson", _zones(s)),
+    ]
     zname = dict(zip(s.zones["zone_code"], s.zones["name"], strict=True))
     supplied = s.parcels[s.parcels["supplied"]]
     files.append(
@@ -321,42 +353,36 @@ def generate_sample(out_dir: str | Path, *, parcels: int = 2400, seed: int = 201
     )
     del supplied
     parcel_chunks = (_parcels(c, zname) for c in _chunks(s.parcels))
-    files.append(write_shapefile(out / "parcels.shp", parcel_chunks, epsg=4527))
-    note = {
-        "企业指标": f"六安市工业企业年度指标 {cases.YEAR - 2}–{cases.YEAR} "
-        f"({SYNTHETIC}, 企业名称均为虚构)"
-    }
+    files.append(write_shapefile(out / "parcels.shp", parcel_chunks, epsg=PARCELS_EPSG))
+    return files
+
+
+def _write_registers(out: Path, s: SampleFrames, *, large: bool) -> list[Path]:
+    """Indicators, links, buildings, progress and the manifest; each table is dropped
+    from ``s`` once written, to free memory."""
+    files: list[Path] = []
     if large:
         ind_chunks = (_indicators(c) for c in _chunks(s.indicators))
         files.append(write_csv(out / "enterprise_indicators.csv", ind_chunks, "utf-8-sig"))
     else:
-        files.append(
-            write_xlsx(
-                out / "enterprise_indicators.xlsx",
-                {"企业指标": _indicators(s.indicators)},
-                notes=note,
-            )
-        )
+        note = {
+            "企业指标": f"六安市工业企业年度指标 {cases.YEAR - 2}–{cases.YEAR} "
+            f"({SYNTHETIC}, 企业名称均为虚构)"
+        }
+        sheets = {"企业指标": _indicators(s.indicators)}
+        files.append(write_xlsx(out / "enterprise_indicators.xlsx", sheets, notes=note))
     s.indicators = s.indicators.iloc[:0]  # free memory before the buildings
     link_chunks = (_links(c) for c in _chunks(s.links))
     files.append(write_csv(out / "parcel_enterprise.csv", link_chunks, "utf-8-sig"))
     s.links = s.links.iloc[:0]
     chunks = (_buildings(c) for c in _chunks(s.buildings))
-    files.append(write_gpkg(out / "buildings.gpkg", chunks, "buildings", epsg=4490))
+    files.append(write_gpkg(out / "buildings.gpkg", chunks, "buildings", epsg=SRID))
     s.buildings = s.buildings.iloc[:0]
     if large:
         prog_chunks = (_progress(c, excel=False) for c in _chunks(s.progress))
         files.append(write_csv(out / "project_progress.csv", prog_chunks, "utf-8-sig"))
     else:
-        files.append(
-            write_xlsx(
-                out / "project_progress.xlsx", {"项目进度": _progress(s.progress, excel=True)}
-            )
-        )
+        sheets = {"项目进度": _progress(s.progress, excel=True)}
+        files.append(write_xlsx(out / "project_progress.xlsx", sheets))
     files.append(write_csv(out / "manifest.csv", [s.manifest], "utf-8"))
-    readme = out / "README.md"
-    readme.write_text(
-        readme_text(headline, int(parcels), int(seed), large), encoding="utf-8", newline="\n"
-    )
-    files.append(readme)
-    return {"outputs": files, "headline": headline}
+    return files

@@ -1,7 +1,7 @@
 """Synthetic geometry: zone boundaries and parcels (宗地) along a road grid.
 
 Everything is laid out in CGCS2000 / 3-degree Gauss–Krüger CM 117°E without zone
-prefix (EPSG:4548, :data:`devzone.crs.AREA_CRS`), metres.
+prefix (EPSG:4548, :data:`LAYOUT_CRS`), metres.
 
 * **Zones**: an axis-aligned rectangle (aspect 1.3 : 1) whose area is the zone's
   approved area (核准面积), centred on its catalog point. When the rectangle would
@@ -24,13 +24,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from devzone.units import SRID
+
 #: The sample is laid out in CGCS2000 Gauss–Krüger CM 117°E (Lu'an), whatever
-#: ``DEVZONE_AREA_CRS`` says; its shapefile is written as EPSG:4527 (same, zone prefix).
-SAMPLE_CRS = "EPSG:4548"
-AREA_CRS = SAMPLE_CRS
+#: ``DEVZONE_AREA_CRS`` says (the same seed gives the same files on every machine); its
+#: shapefile is written as EPSG:4527 (same, zone prefix).
+LAYOUT_CRS = "EPSG:4548"
 
 
-__all__ = ["DEFAULT_PARCELS", "parcel_grid", "zone_parcel_counts", "zone_rectangles"]
+__all__ = ["DEFAULT_PARCELS", "LAYOUT_CRS", "parcel_grid", "zone_parcel_counts", "zone_rectangles"]
 
 DEFAULT_PARCELS = 2400
 _ROAD_M = 30.0
@@ -57,9 +59,9 @@ def zone_rectangles(zones: pd.DataFrame, districts: gpd.GeoDataFrame) -> gpd.Geo
         rectangle in EPSG:4548.
     """
     pts = gpd.GeoSeries(
-        shapely.points(zones["lon_wgs84"].to_numpy(), zones["lat_wgs84"].to_numpy()), crs=4490
-    ).to_crs(AREA_CRS)
-    counties = districts.set_index("adcode").to_crs(AREA_CRS).geometry
+        shapely.points(zones["lon_wgs84"].to_numpy(), zones["lat_wgs84"].to_numpy()), crs=SRID
+    ).to_crs(LAYOUT_CRS)
+    counties = districts.set_index("adcode").to_crs(LAYOUT_CRS).geometry
     area = zones["approved_area_ha"].to_numpy(dtype=float) * 1e4
     width = np.sqrt(area * _ASPECT)
     height = area / width
@@ -88,7 +90,7 @@ def zone_rectangles(zones: pd.DataFrame, districts: gpd.GeoDataFrame) -> gpd.Geo
             "y_max": [r[1] for r in rows],
         },
         geometry=[r[2] for r in rows],
-        crs=AREA_CRS,
+        crs=LAYOUT_CRS,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from devzone.units import SRID
+
 __all__ = ["readme_text"]
 
 _TEMPLATE = """# 六安市开发区工业用地样例数据 — the bundled Lu'an sample
@@ -45,7 +47,7 @@ company is accidental.
 | parcels.shp (.shx .dbf .prj .cpg) | 宗地 (TD/T 1015 fields) | Shapefile, GBK, EPSG:4527 |
 | {ind_file} | 企业年度指标 | {ind_fmt} |
 | parcel_enterprise.csv | 宗地企业对照 | CSV, UTF-8 with BOM |
-| buildings.gpkg (layer buildings) | 建筑 | GeoPackage, EPSG:4490 |
+| buildings.gpkg (layer buildings) | 建筑 | GeoPackage, EPSG:{srid} |
 | {prog_file} | 项目进度 | {prog_fmt} |
 | manifest.csv | planted cases | CSV, UTF-8 |
 
@@ -96,4 +98,5 @@ def readme_text(headline: dict, parcels: int, seed: int, large: bool) -> str:
         ind_fmt=ind_fmt,
         prog_file=prog,
         prog_fmt=prog_fmt,
+        srid=SRID,
     )

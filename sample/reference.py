@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 
 from devzone.crs import geometry_gcj02_to_wgs84
+from devzone.units import SRID
 
 __all__ = [
     "CITY_ADCODE",
@@ -88,7 +89,7 @@ def load_districts(path: str | Path | None = None) -> gpd.GeoDataFrame:
     """Boundaries of 六安市, its 7 units and 合肥市 in EPSG:4490 (converted from GCJ-02)."""
     path = Path(path) if path else REFERENCE_DIR / "districts_wgs84.geojson"
     gdf = gpd.read_file(path)
-    return gdf.set_crs(4490, allow_override=True)
+    return gdf.set_crs(SRID, allow_override=True)
 
 
 def load_zone_catalog(path: str | Path | None = None) -> pd.DataFrame:
@@ -120,7 +121,7 @@ def _read_districts(src: Path) -> gpd.GeoDataFrame:
             "parent_adcode": keep["parent_adcode"].to_numpy(),
         },
         geometry=list(wgs),
-        crs=4490,
+        crs=SRID,
     )
 
 

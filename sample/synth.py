@@ -30,14 +30,13 @@ import pandas as pd
 import shapely
 
 from devzone.sample import cases
-from devzone.sample.layout import SAMPLE_CRS as AREA_CRS
-from devzone.sample.layout import parcel_grid, zone_parcel_counts, zone_rectangles
+from devzone.sample.layout import LAYOUT_CRS, parcel_grid, zone_parcel_counts, zone_rectangles
 from devzone.sample.names import credit_codes, enterprise_names
 from devzone.sample.reference import load_districts, load_industries, load_zone_catalog
+from devzone.units import M2_PER_MU
 
-__all__ = ["AREA_CRS", "MU_M2", "SampleFrames", "boxes", "build_sample"]
+__all__ = ["LAYOUT_CRS", "SampleFrames", "boxes", "build_sample"]
 
-MU_M2 = 10000.0 / 15.0
 AS_OF = np.datetime64(cases.AS_OF, "D")
 YEARS = (2017, 2018, 2019)
 _MISFIT_POOL = ("医药", "家电", "包装", "食品", "纺织服装", "电子信息", "新材料", "建材")
@@ -245,7 +244,7 @@ def build_sample(n_parcels: int, seed: int) -> SampleFrames:
     p["zone_code"] = zones["zone_code"].to_numpy()[p["zone_idx"].to_numpy()]
     p["county"] = zones["district_code"].to_numpy()[p["zone_idx"].to_numpy()]
     p["area_m2"] = np.round((p["x1"] - p["x0"]) * (p["y1"] - p["y0"]), 2)
-    p["mu"] = p["area_m2"] / MU_M2
+    p["mu"] = p["area_m2"] / M2_PER_MU
     p["parcel_code"] = _codes(p, zones)
     p["case"] = _plant(p, rng)
     _lifecycle(p, rng)
@@ -301,6 +300,41 @@ def _firms(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Enterprises and the parcel–enterprise links (宗地企业对照)."""
     planted = p["case"].to_numpy() != ""
+    occ = _occupied(p, by_name, planted)
+    owner, extra, small = _owners(p, occ, planted, rng)
+    n_firms = len(occ) + int(extra.sum())
+    firm_parcel = np.concatenate([occ, occ[extra]])  # home parcel of each firm
+    f = _firm_attributes(p, occ, firm_parcel, zinds, prefixes, rng)
+    case_of = p["case"].to_numpy()[firm_parcel]
+    _plant_firms(f, case_of, len(occ), by_name)
+    names = f["names_all"][:n_firms]
+    codes = f["codes"]
+    firms = pd.DataFrame(
+        {
+            "credit_code": codes,
+            "name": names,
+            "industry": f["ind_name"],
+            "industry_code": f["ind_code"],
+            "above": f["above"],
+            "start_year": f["start_year"],
+            "status": f["status"],
+            "kind": f["kind"],
+            "case": case_of,
+            "parcel_code": p["parcel_code"].to_numpy()[firm_parcel],
+        }
+    )
+    links, prim_firm, sec_idx = _links(p, occ, owner, extra, small, codes)
+    used = np.isin(np.arange(n_firms), np.concatenate([prim_firm, sec_idx]))
+    firms = firms[used].reset_index(drop=True)
+    # holder (权利人 / 土地使用权人): the primary firm, else a fictional holder name
+    holder = f["names_all"][n_firms:].astype(object)
+    holder[occ] = names[prim_firm]
+    p["holder"] = np.where(p["supplied"], holder, "")
+    return firms, links
+
+
+def _occupied(p: pd.DataFrame, by_name: dict, planted: np.ndarray) -> np.ndarray:
+    """Parcels with an enterprise: completed or started before 2019 (planted: by case)."""
     started_early = p["actual_start"].to_numpy() <= np.datetime64("2018-12-31")
     occupied = p["supplied"].to_numpy() & (
         p["actual_completion"].notna().to_numpy() | started_early
@@ -308,8 +342,14 @@ def _firms(
     firm_case = p["case"].isin([c.name for c in by_name.values() if c.firm is not None])
     firm_case = firm_case.to_numpy()
     occupied = np.where(planted, firm_case, occupied)
-    occ = np.flatnonzero(occupied)
-    # primary firm per occupied parcel; 5 % take the firm of the previous parcel
+    return np.flatnonzero(occupied)
+
+
+def _owners(
+    p: pd.DataFrame, occ: np.ndarray, planted: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Primary firm of each occupied parcel (5 % take the previous parcel's firm), which
+    parcels get a second firm, and which are the small-firm case's."""
     owner = np.arange(len(occ))
     zone = p["zone_idx"].to_numpy()[occ]
     move = (rng.random(len(occ)) < 0.05) & ~planted[occ]
@@ -319,10 +359,20 @@ def _firms(
     owner[move] = owner[np.flatnonzero(move) - 1]
     second = (rng.random(len(occ)) < 0.06) & ~planted[occ]
     small = p["case"].to_numpy()[occ] == "below_scale_under_5_mu"
-    extra = second | small
-    n_firms = len(occ) + int(extra.sum())
-    firm_parcel = np.concatenate([occ, occ[extra]])  # home parcel of each firm
-    firm_ids = np.arange(n_firms)
+    return owner, second | small, small
+
+
+def _firm_attributes(
+    p: pd.DataFrame,
+    occ: np.ndarray,
+    firm_parcel: np.ndarray,
+    zinds: list[dict],
+    prefixes: dict[str, list[str]],
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
+    """Industry, name, credit code, 规上, production-start year and status of each firm
+    (and a fictional holder name per parcel after the firms' names)."""
+    n_firms = len(firm_parcel)
     ind_name, ind_code = _pick_industries(
         p["zone_idx"].to_numpy()[firm_parcel], zinds, prefixes, rng
     )
@@ -335,7 +385,6 @@ def _firms(
         np.concatenate([ind_name, p["industry"].to_numpy()]),
         rng,
     )
-    names = names_all[:n_firms]
     codes = credit_codes(county, rng)
     above = rng.random(n_firms) < 0.6
     done = p["actual_completion"].to_numpy()[firm_parcel]
@@ -345,13 +394,25 @@ def _firms(
         done.astype("datetime64[Y]").astype(int) + 1970,
         astart.astype("datetime64[Y]").astype(int) + 1971,
     )
-    start_year = np.minimum(yr, 2019)
     u = rng.random(n_firms)
-    status = np.select([u < 0.02, u < 0.03, u < 0.035], ["停产", "破产", "注销"], "在营")
-    kind = np.full(n_firms, "normal", dtype=object)
-    # planted firms
-    case_of = p["case"].to_numpy()[firm_parcel]
-    for j in np.flatnonzero(case_of[: len(occ)] != ""):  # planted primaries (~18)
+    return {
+        "ind_name": ind_name,
+        "ind_code": ind_code,
+        "names_all": names_all,
+        "codes": codes,
+        "above": above,
+        "start_year": np.minimum(yr, 2019),
+        "status": np.select([u < 0.02, u < 0.03, u < 0.035], ["停产", "破产", "注销"], "在营"),
+        "kind": np.full(n_firms, "normal", dtype=object),
+    }
+
+
+def _plant_firms(
+    f: dict[str, np.ndarray], case_of: np.ndarray, primaries: int, by_name: dict
+) -> None:
+    """The planted cases' firms, in place: kind, 规上, start year, status."""
+    kind, above, start_year, status = f["kind"], f["above"], f["start_year"], f["status"]
+    for j in np.flatnonzero(case_of[:primaries] != ""):  # planted primaries (~18)
         spec = by_name[case_of[j]].firm
         kind[j] = spec["kind"]
         above[j] = spec["above"]
@@ -362,21 +423,18 @@ def _firms(
         s = small_firm[-1]
         kind[s], above[s], start_year[s], status[s] = "small", False, 2012, "在营"
         kind[small_firm[0]] = "normal"
-    firms = pd.DataFrame(
-        {
-            "credit_code": codes,
-            "name": names,
-            "industry": ind_name,
-            "industry_code": ind_code,
-            "above": above,
-            "start_year": start_year,
-            "status": status,
-            "kind": kind,
-            "case": case_of,
-            "parcel_code": p["parcel_code"].to_numpy()[firm_parcel],
-        }
-    )
-    # links: primary owner of each occupied parcel, plus the second firms
+
+
+def _links(
+    p: pd.DataFrame,
+    occ: np.ndarray,
+    owner: np.ndarray,
+    extra: np.ndarray,
+    small: np.ndarray,
+    codes: np.ndarray,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Links: the primary owner of each occupied parcel, plus the second firms (with the
+    firm indexes of both)."""
     area = p["area_m2"].to_numpy()
     prim_firm = owner
     sec_idx = len(occ) + np.arange(int(extra.sum()))
@@ -394,18 +452,12 @@ def _firms(
             "used_area_m2": np.concatenate([used_prim, used_sec]),
         }
     )
-    used = np.isin(firm_ids, np.concatenate([prim_firm, sec_idx]))
-    firms = firms[used].reset_index(drop=True)
-    # holder (权利人 / 土地使用权人): the primary firm, else a fictional holder name
-    holder = names_all[n_firms:].astype(object)
-    holder[occ] = names[prim_firm]
-    p["holder"] = np.where(p["supplied"], holder, "")
-    return firms, links
+    return links, prim_firm, sec_idx
 
 
 def _indicators(firms: pd.DataFrame, links: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Annual indicators 2017–2019 from each firm's production-start year."""
-    land_mu = links.groupby("credit_code")["used_area_m2"].sum() / MU_M2
+    land_mu = links.groupby("credit_code")["used_area_m2"].sum() / M2_PER_MU
     f = firms.assign(mu=firms["credit_code"].map(land_mu).to_numpy())
     n = len(f)
     above = f["above"].to_numpy()

@@ -72,7 +72,7 @@ def sample_gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
     engine = make_engine(str(path), create=True)
     try:
         init_db(engine)
-        load_paths(engine, paths, kind="auto", quiet=True)
+        load_paths(engine, paths, kind="auto")
     finally:
         engine.dispose()
     return path

@@ -29,9 +29,10 @@ from test_etl_builders import (
     write_xlsx,
 )
 
-from devzone.db.io import read_table
+from devzone.db.io import read
 from devzone.errors import InputError
 from devzone.etl.load import load_paths
+from devzone.units import SRID
 
 # GeoPackage readers warn that SQLAlchemy's "YYYY-MM-DD HH:MM:SS" timestamps are not
 # ISO-8601 with a T; harmless here.
@@ -56,7 +57,7 @@ def test_supply_gbk_csv_portal_headers(engine, tmp_path):
     assert counts(s) == (3, 3, 0, 0, 0)
     assert s.files[0].kind == "supply"
     assert "auto" in s.files[0].decided
-    df = read_table(engine, "land_supply").set_index("supervision_no")
+    df = read(engine, "land_supply").set_index("supervision_no")
     row = df.loc[sup_no(2)]
     assert row["area_ha"] == pytest.approx(2.5)  # "2.5000" in 公顷
     assert row["price_wan"] == pytest.approx(1200.5)  # "1,200.50" 万元: separator dropped
@@ -77,7 +78,7 @@ def test_supply_xlsx_title_row_mu_and_excel_dates(engine, tmp_path):
     )
     s = load_paths(engine, [path])
     assert counts(s) == (2, 2, 0, 0, 0)
-    df = read_table(engine, "land_supply").set_index("supervision_no")
+    df = read(engine, "land_supply").set_index("supervision_no")
     assert df.loc[sup_no(1), "area_ha"] == pytest.approx(2.0)
     assert df.loc[sup_no(2), "area_ha"] == pytest.approx(3.0)
     assert (df["agreed_start_date"] == pd.Timestamp("2019-07-21")).all()
@@ -120,7 +121,7 @@ def test_landchina_real_sample_loads_or_explains(engine, shared_dir, tmp_path):
     assert (out["reason"].str.len() > 0).all()
     assert (out["field"].str.len() > 0).all()
     # Spot-check a record by hand (line 1 of the file): 5.292804 公顷, 10484 万元.
-    df = read_table(engine, "land_supply").set_index("supervision_no")
+    df = read(engine, "land_supply").set_index("supervision_no")
     assert df.loc["1306262018B00730", "area_ha"] == pytest.approx(5.292804)
     assert df.loc["1306262018B00730", "price_wan"] == pytest.approx(10484.0)
     assert df.loc["1306262018B00730", "agreed_start_date"] == pd.Timestamp("2019-12-21")
@@ -134,7 +135,7 @@ def test_parcels_shapefile_gk_zone_number_gbk(engine, tmp_path):
     s = load_paths(engine, [path])
     assert counts(s) == (3, 3, 0, 0, 0)
     assert any("EPSG:4527" in n or "zone" in n for n in s.files[0].notes)
-    df = read_table(engine, "parcel").set_index("parcel_code")
+    df = read(engine, "parcel").set_index("parcel_code")
     assert df.loc[parcel_code(1), "holder"] == "六安示例机械1有限公司"  # GBK decoded
     assert df.loc[parcel_code(1), "area_m2"] == pytest.approx(10001.0)
     got = df.geometry.loc[parcel_code(2)]
@@ -160,8 +161,41 @@ def test_parcels_geojson_4490_chinese_headers(engine, tmp_path):
     gdf.to_file(path, driver="GeoJSON", engine="pyogrio")
     s = load_paths(engine, [path])
     assert counts(s) == (2, 2, 0, 0, 0)
-    df = read_table(engine, "parcel").set_index("parcel_code")
+    df = read(engine, "parcel").set_index("parcel_code")
     assert shapely.hausdorff_distance(df.geometry.loc[parcel_code(1)], square(1)) < 1e-9
+
+
+def test_data_note_is_recorded_on_the_batch_and_marks_synthetic_data(engine, tmp_path):
+    from devzone.db.io import synthetic_data
+
+    plain = supply_gbk_csv(tmp_path, n=2)
+    s = load_paths(engine, [plain], link=False)
+    assert s.data_note is None
+    assert not synthetic_data(engine)
+    gdf = parcels_frame(3)
+    gdf["SJSM"] = ["合成数据(synthetic)", " 合成数据(synthetic)", "测试数据"]
+    path = tmp_path / "noted" / "parcels.gpkg"
+    path.parent.mkdir()
+    gdf.to_file(path, layer="parcels", engine="pyogrio")
+    s = load_paths(engine, [path], link=False)
+    assert s.data_note == "合成数据(synthetic); 测试数据"
+    assert s.to_dict()["data_note"] == s.data_note
+    batches = read(engine, "load_batch").sort_values("fid")
+    assert batches["data_note"].isna().tolist() == [True, False]
+    assert batches["data_note"].iloc[-1] == "合成数据(synthetic); 测试数据"
+    assert synthetic_data(engine)
+    assert "sjsm" not in read(engine, "parcel").columns
+
+
+def test_progress_callback_sees_every_file_from_start_to_end(engine, tmp_path, monkeypatch):
+    import devzone.etl.load as load_mod
+
+    monkeypatch.setattr(load_mod, "CHUNK_FEATURES", 2)  # 5 features → chunks of 2, 2, 1
+    path = tmp_path / "parcels.gpkg"
+    parcels_frame(5).to_file(path, layer="parcels", engine="pyogrio")
+    calls: list[tuple[str, int, int]] = []
+    load_paths(engine, [path], link=False, progress=lambda *a: calls.append(a))
+    assert calls == [("parcels.gpkg", n, 5) for n in (0, 2, 4, 5)]
 
 
 def test_parcels_without_prj_need_declared_central_meridian(engine, tmp_path):
@@ -175,7 +209,7 @@ def test_parcels_without_prj_need_declared_central_meridian(engine, tmp_path):
     assert count(engine, "parcel") == 0
     s = load_paths(engine, [path], crs="EPSG:4548")
     assert s.inserted == 2
-    df = read_table(engine, "parcel").set_index("parcel_code")
+    df = read(engine, "parcel").set_index("parcel_code")
     assert shapely.hausdorff_distance(df.geometry.loc[parcel_code(2)], square(2)) < 1e-7
 
 
@@ -188,7 +222,7 @@ def test_parcels_in_web_mercator_prj_load_as_declared(engine, tmp_path):
     gdf.to_file(path, driver="GPKG", engine="pyogrio")
     s = load_paths(engine, [path])
     assert s.inserted == 2
-    df = read_table(engine, "parcel").set_index("parcel_code")
+    df = read(engine, "parcel").set_index("parcel_code")
     assert shapely.hausdorff_distance(df.geometry.loc[parcel_code(1)], square(1)) < 1e-7
 
 
@@ -215,7 +249,7 @@ def test_parcels_gcj02_declared_are_shifted_back(engine, tmp_path):
     path = tmp_path / "gcj.geojson"
     shifted.to_file(path, driver="GeoJSON", engine="pyogrio")
     load_paths(engine, [path], crs="gcj02")
-    got = read_table(engine, "parcel").geometry.iloc[0]
+    got = read(engine, "parcel").geometry.iloc[0]
     # GCJ-02 moves Lu'an by ~500 m (~0.005°); after the inverse the error is < 1e-6°.
     assert shapely.hausdorff_distance(shifted.geometry.iloc[0], square(1)) > 1e-3
     assert shapely.hausdorff_distance(got, square(1)) < 1e-6
@@ -254,10 +288,10 @@ def test_indicators_xlsx_title_row_and_enterprise_from_latest_year(engine, tmp_p
     s = load_paths(engine, [path], link=False)
     assert counts(s) == (6, 6, 0, 0, 0)
     assert s.files[0].derived["enterprise"]["inserted"] == 3
-    ind = read_table(engine, "enterprise_indicator").set_index(["credit_code", "year"])
+    ind = read(engine, "enterprise_indicator").set_index(["credit_code", "year"])
     assert ind.loc[(credit(2), 2019), "tax_wan"] == pytest.approx(21.0)  # 10·2 + 1
     assert ind.loc[(credit(2), 2019), "revenue_wan"] == pytest.approx(2000.0)  # "2,000"
-    ent = read_table(engine, "enterprise").set_index("credit_code")
+    ent = read(engine, "enterprise").set_index("credit_code")
     assert ent.loc[credit(3), "name"] == "六安示例机械3股份有限公司"
     assert ent.loc[credit(3), "status"] == "suspended"
     assert ent.loc[credit(1), "status"] == "operating"
@@ -283,10 +317,10 @@ def test_indicators_bom_csv_english_headers_invalid_code(engine, tmp_path):
     assert out.loc[0, "row"] == 3  # header is line 1, firm 2 is line 3
     assert out.loc[0, "field"] == "credit_code"
     assert "统一社会信用代码" in out.loc[0, "reason"]
-    ind = read_table(engine, "enterprise_indicator").set_index("credit_code")
+    ind = read(engine, "enterprise_indicator").set_index("credit_code")
     assert ind.loc[credit(1), "tax_wan"] == pytest.approx(12.5)
     assert ind.loc[credit(3), "tax_wan"] == pytest.approx(150.0)
-    ent = read_table(engine, "enterprise").set_index("credit_code")
+    ent = read(engine, "enterprise").set_index("credit_code")
     assert ent.loc[credit(3), "status"] == "bankrupt"
 
 
@@ -310,7 +344,7 @@ def test_links_bom_csv_and_xlsx(engine, tmp_path):
     )
     s = load_paths(engine, [p1, p2])
     assert counts(s) == (3, 3, 0, 0, 0)
-    df = read_table(engine, "parcel_enterprise").set_index("parcel_code")
+    df = read(engine, "parcel_enterprise").set_index("parcel_code")
     assert df.loc[parcel_code(1), "used_area_m2"] == pytest.approx(10001.0)
     assert df.loc[parcel_code(3), "used_area_m2"] == pytest.approx(10000.0)  # 15 亩
     assert (df["match_method"] == "link_file").all()
@@ -347,7 +381,7 @@ def test_links_by_holder_name_when_no_link_file(engine, tmp_path):
     assert s.links.unmatched["holder"].tolist() == ["无此企业有限公司"]
     assert s.links.ambiguous["holder"].tolist() == ["同名示例有限公司"]
     assert (tmp_path / "rej_holders.csv").exists()
-    df = read_table(engine, "parcel_enterprise").set_index("parcel_code")
+    df = read(engine, "parcel_enterprise").set_index("parcel_code")
     assert df.loc[parcel_code(1), "credit_code"] == credit(1)
     assert df.loc[parcel_code(2), "credit_code"] == credit(2)
     assert (df["match_method"] == "holder_name").all()
@@ -359,7 +393,7 @@ def test_links_by_holder_name_when_no_link_file(engine, tmp_path):
     )
     s2 = load_paths(engine, [lpath])
     assert s2.inserted == 1
-    df = read_table(engine, "parcel_enterprise")
+    df = read(engine, "parcel_enterprise")
     assert df.loc[df["parcel_code"] == parcel_code(1), "credit_code"].tolist() == [credit(5)]
 
 
@@ -380,13 +414,13 @@ def test_buildings_gpkg_with_parcel_code(engine, tmp_path):
             shapely.box(116.5241, 31.7401, 116.5245, 31.7405),
             shapely.box(116.5250, 31.7401, 116.5252, 31.7403),
         ],
-        crs=4490,
+        crs=SRID,
     )
     path = tmp_path / "buildings.gpkg"
     gdf.to_file(path, layer="buildings", engine="pyogrio")
     s = load_paths(engine, [path])
     assert counts(s) == (2, 2, 0, 0, 0)
-    df = read_table(engine, "building").set_index("building_code")
+    df = read(engine, "building").set_index("building_code")
     assert df.loc["B1", "floors"] == 3
     assert df.loc["B1", "floor_area_m2"] == pytest.approx(3000)
     # footprint measured in EPSG:4548: 0.0004° × 0.0004° at 31.74°N ≈
@@ -399,13 +433,13 @@ def test_buildings_geojson_without_parcel_code_assigned_spatially(engine, tmp_pa
     inside2 = square(2).centroid.buffer(0.0003, quad_segs=2)  # inside parcel 2
     nowhere = shapely.box(116.70, 31.90, 116.7005, 31.9005)
     gdf = gpd.GeoDataFrame(
-        {"层数": [2, 1], "建筑面积": [500, 100]}, geometry=[inside2, nowhere], crs=4490
+        {"层数": [2, 1], "建筑面积": [500, 100]}, geometry=[inside2, nowhere], crs=SRID
     )
     path = tmp_path / "bld.geojson"
     gdf.to_file(path, driver="GeoJSON", engine="pyogrio")
     s = load_paths(engine, [path], kind="buildings")
     assert counts(s) == (2, 2, 0, 0, 0)
-    df = read_table(engine, "building")
+    df = read(engine, "building")
     assert sorted(df["parcel_code"].fillna("-")) == ["-", parcel_code(2)]
     assert df["building_code"].str.startswith("G").all()  # keyed by geometry digest
     # idempotent without a code: the digest is stable
@@ -438,7 +472,7 @@ def test_progress_xlsx_and_gbk_csv_keep_latest_report(engine, tmp_path):
     s = load_paths(engine, [p1])
     # two reports of project 1: the 2019-12-31 one is kept, the June one rejected
     assert counts(s) == (3, 2, 0, 0, 1)
-    df = read_table(engine, "project_progress").set_index("project_key")
+    df = read(engine, "project_progress").set_index("project_key")
     assert df.loc[sup_no(1), "developed_area_m2"] == pytest.approx(3000)
     assert df.loc[sup_no(2), "report_date"] == pd.Timestamp("2019-12-31")  # serial 43830
     assert df.loc[sup_no(2), "government_cause"] == "规划调整"
@@ -476,7 +510,7 @@ def _zones(n: int = 2) -> gpd.GeoDataFrame:
         geometry=[
             shapely.box(LON, 31.70, LON + 0.1, 31.80) for LON in np.linspace(116.50, 116.70, n)
         ],
-        crs=4490,
+        crs=SRID,
     )
 
 
@@ -489,7 +523,7 @@ def test_zones_geojson_and_shapefile_then_parcels_get_zone(engine, tmp_path):
     z2.to_file(p2, encoding="GBK", engine="pyogrio")
     s = load_paths(engine, [p1, p2])
     assert counts(s) == (2, 2, 0, 0, 0)
-    df = read_table(engine, "dev_zone").set_index("zone_code")
+    df = read(engine, "dev_zone").set_index("zone_code")
     assert df.loc["S341001", "approved_area_ha"] == pytest.approx(1200.5)
     assert df.loc["S342001", "name"] == "示例经济开发区2"
     # .dbf names cut at 10 bytes (GBK): 所在县区代码 → 所在县区代, 核准面积(公顷) → 核准面积(
@@ -499,7 +533,7 @@ def test_zones_geojson_and_shapefile_then_parcels_get_zone(engine, tmp_path):
     # parcels without KFQDM get the zone containing them (all lie in zone 1's box)
     s2 = load_paths(engine, [parcels_shp_gk(tmp_path, 2)], link=False)
     assert any("assigned spatially" in n for n in s2.files[0].notes)
-    assert set(read_table(engine, "parcel")["zone_code"]) == {"S341001"}
+    assert set(read(engine, "parcel")["zone_code"]) == {"S341001"}
 
 
 def test_districts_geojson_and_gpkg(engine, tmp_path):
@@ -511,7 +545,7 @@ def test_districts_geojson_and_gpkg(engine, tmp_path):
             "上级代码": ["", "341500"],
         },
         geometry=[shapely.box(115.3, 31.0, 117.2, 32.7), shapely.box(116.3, 31.5, 116.9, 32.0)],
-        crs=4490,
+        crs=SRID,
     )
     p1 = tmp_path / "districts.geojson"
     d.iloc[:1].to_file(p1, driver="GeoJSON", engine="pyogrio")
@@ -521,7 +555,7 @@ def test_districts_geojson_and_gpkg(engine, tmp_path):
     )
     s = load_paths(engine, [p1, p2])
     assert counts(s) == (2, 2, 0, 0, 0)
-    df = read_table(engine, "district").set_index("adcode")
+    df = read(engine, "district").set_index("adcode")
     assert df.loc["341502", "parent_adcode"] == "341500"
     assert pd.isna(df.loc["341500", "parent_adcode"])
 
@@ -562,7 +596,7 @@ def test_second_load_unchanged_and_corrected_file_updates(engine, tmp_path):
     pd.DataFrame(rows, columns=SUPPLY_HEADER).to_csv(files[0], index=False, encoding="gbk")
     third = load_paths(engine, [files[0]])
     assert counts(third) == (3, 0, 1, 2, 0)
-    df = read_table(engine, "land_supply").set_index("supervision_no")
+    df = read(engine, "land_supply").set_index("supervision_no")
     assert df.loc[sup_no(2), "price_wan"] == pytest.approx(1999.0)
     assert int(df.loc[sup_no(2), "batch_id"]) == third.batch_id
     assert int(df.loc[sup_no(1), "batch_id"]) == first.batch_id
@@ -656,7 +690,7 @@ def test_shapefile_without_prj_zone_number_in_easting(engine, tmp_path):
     s = load_paths(engine, [path])
     assert s.inserted == 2
     assert any("zone 39" in n and "EPSG:4527" in n for n in s.files[0].notes)
-    df = read_table(engine, "parcel").set_index("parcel_code")
+    df = read(engine, "parcel").set_index("parcel_code")
     assert shapely.hausdorff_distance(df.geometry.loc[parcel_code(1)], square(1)) < 1e-7
 
 
@@ -740,7 +774,7 @@ def test_folder_with_sidecars_and_manifest_is_skipped_not_loaded(engine, tmp_pat
 def test_bundled_sample_loads_whole_and_reloads_unchanged(engine):
     import pyogrio
 
-    from devzone.cli.demo import SAMPLE_FILES, sample_paths
+    from devzone.jobs.demo import SAMPLE_FILES, sample_paths
 
     paths = sample_paths()
     assert len(paths) == len(SAMPLE_FILES), "the bundled sample (data/sample) is incomplete"
@@ -774,5 +808,26 @@ def test_large_csv_is_streamed_with_title_row_and_line_numbers(engine, tmp_path,
     # title on line 1, header on line 2, records on lines 3..7: the 4th record is line 6
     assert out.loc[0, "row"] == 6
     assert out.loc[0, "field"] == "面积(公顷)"
-    df = read_table(engine, "land_supply").set_index("supervision_no")
+    df = read(engine, "land_supply").set_index("supervision_no")
     assert df.loc[sup_no(5), "price_wan"] == pytest.approx(1500.5)
+
+
+def test_per_kind_behaviour_lives_on_the_kind_spec():
+    """No ETL step asks which kind it handles: the kinds' differences are their hooks."""
+    import re
+
+    from devzone.etl.kinds import KINDS
+
+    etl_dir = Path(__file__).resolve().parents[1] / "etl"
+    names = "|".join(KINDS)
+    branch = re.compile(rf"""(kind|\.kind)\s*(==|!=|in)\s*[(\[{{]?\s*["']({names})["']""")
+    offenders = [
+        f"{path.name}:{i}"
+        for path in sorted(etl_dir.glob("*.py"))
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if branch.search(line)
+    ]
+    assert offenders == []
+    assert KINDS["progress"].latest == "report_date"
+    assert KINDS["indicators"].derive is not None
+    assert KINDS["links"].link_file

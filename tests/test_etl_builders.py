@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from pyproj import Transformer
 
 from devzone.codes import credit_check_char
+from devzone.units import SRID
 
 LON0, LAT0 = 116.52, 31.74  # 六安 (Lu'an), inside the fictional zones below
 STEP = 0.004  # degrees between parcels
@@ -51,7 +52,7 @@ def square(i: int, size: float = 0.002) -> shapely.Polygon:
 
 def to_crs(geoms: list, epsg: int) -> list:
     """Project lon/lat shapes to ``epsg``."""
-    tr = Transformer.from_crs(4490, epsg, always_xy=True)
+    tr = Transformer.from_crs(SRID, epsg, always_xy=True)
     return [
         shapely.transform(
             g, lambda xy: __import__("numpy").column_stack(tr.transform(xy[:, 0], xy[:, 1]))
@@ -159,7 +160,7 @@ def parcels_frame(n: int = 3) -> gpd.GeoDataFrame:
             "YT": ["工业用地"] * n,
         },
         geometry=[square(i) for i in range(1, n + 1)],
-        crs=4490,
+        crs=SRID,
     )
 
 

@@ -22,6 +22,7 @@ from test_etl_builders import (
 from typer.testing import CliRunner
 
 from devzone.cli.main import app
+from devzone.units import SRID
 
 pytestmark = pytest.mark.filterwarnings("ignore:Non-conformant content:RuntimeWarning")
 
@@ -126,7 +127,7 @@ def test_corrupt_geometry_rejected_with_row(db, tmp_path):
     gdf = parcels_frame(2)
     spike = shapely.Polygon([(116.6, 31.7), (116.6, 31.7), (116.6, 31.7)])  # zero area
     gdf = gpd.GeoDataFrame(
-        gdf.drop(columns="geometry"), geometry=[gdf.geometry.iloc[0], spike], crs=4490
+        gdf.drop(columns="geometry"), geometry=[gdf.geometry.iloc[0], spike], crs=SRID
     )
     path = tmp_path / "parcels.geojson"
     gdf.to_file(path, driver="GeoJSON", engine="pyogrio")

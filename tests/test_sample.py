@@ -19,14 +19,15 @@ import pandas as pd
 import pytest
 
 from devzone.codes import is_valid_parcel_code, is_valid_supervision_no, valid_credit_codes
-from devzone.config import data_path
-from devzone.crs import AREA_CRS
+from devzone.paths import data_path
 from devzone.sample.generate import generate_sample
+from devzone.sample.layout import LAYOUT_CRS
 from devzone.sample.names import INDUSTRY_WORDS, PLACES, WELL_KNOWN_FIRMS
+from devzone.units import M2_PER_MU, SRID
 
 SAMPLE = Path(data_path("sample"))
 AS_OF = pd.Timestamp("2019-12-31")
-MU = 10000 / 15
+MU = M2_PER_MU
 DEVZONE = str(Path(sys.executable).with_name("devzone"))
 
 
@@ -117,7 +118,7 @@ def test_export_formats_encodings_and_crs(parcels, buildings) -> None:
     assert (SAMPLE / "parcels.cpg").read_text().strip().upper() == "GBK"
     assert parcels.crs.to_epsg() == 4527
     assert parcels.geometry.bounds["minx"].min() > 39_000_000  # zone number in easting
-    assert buildings.crs.to_epsg() == 4490
+    assert buildings.crs.to_epsg() == SRID
     assert (SAMPLE / "parcel_enterprise.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     # the .dbf last-update date is fixed (determinism): 2019-12-31
     assert (SAMPLE / "parcels.dbf").read_bytes()[1:4] == bytes([119, 12, 31])
@@ -145,8 +146,8 @@ def test_parcels_look_like_industrial_parcels(parcels) -> None:
 
 
 def test_zones_hold_their_parcels_inside_their_county(parcels) -> None:
-    zones = gpd.read_file(SAMPLE / "zones.geojson").to_crs(AREA_CRS)
-    districts = gpd.read_file(SAMPLE / "districts.geojson").to_crs(AREA_CRS)
+    zones = gpd.read_file(SAMPLE / "zones.geojson").to_crs(LAYOUT_CRS)
+    districts = gpd.read_file(SAMPLE / "districts.geojson").to_crs(LAYOUT_CRS)
     county = districts.set_index("行政区划代码").geometry
     for z in zones.itertuples():
         assert county[z.所在县区代码].buffer(1.0).contains(z.geometry), z.开发区代码
@@ -155,7 +156,7 @@ def test_zones_hold_their_parcels_inside_their_county(parcels) -> None:
     assert zones.geometry.union_all().area == pytest.approx(
         zones.geometry.area.sum(), rel=1e-9
     )  # no overlap
-    pts = parcels.to_crs(AREA_CRS).geometry.representative_point()
+    pts = parcels.to_crs(LAYOUT_CRS).geometry.representative_point()
     inside = gpd.sjoin(
         gpd.GeoDataFrame(parcels[["KFQDM"]], geometry=pts), zones, predicate="within"
     )
@@ -360,7 +361,7 @@ def test_not_supplied_and_completion_cases(manifest, supply, parcels) -> None:
 
 
 def _footprint_share(code: str, buildings, parcels) -> float:
-    b = buildings[buildings["宗地代码"] == code].to_crs(AREA_CRS)
+    b = buildings[buildings["宗地代码"] == code].to_crs(LAYOUT_CRS)
     p = parcels.set_index("ZDDM").loc[code]
     return float(b.geometry.area.sum() / float(p["ZDMJ"]))
 

@@ -32,7 +32,7 @@ def scored_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     db = folder / "landbase.gpkg"
     engine = make_engine(str(db), create=True)
     init_db(engine)
-    load_paths(engine, sample_paths(), kind="auto", rejects=folder / "rejects.csv", quiet=True)
+    load_paths(engine, sample_paths(), kind="auto", rejects=folder / "rejects.csv")
     engine.dispose()
     out = folder / "score.xlsx"
     res = subprocess.run(

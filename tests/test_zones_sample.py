@@ -36,7 +36,7 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory):
     tmp = tmp_path_factory.mktemp("sample")
     engine = make_engine(str(tmp / "landbase.gpkg"), create=True)
     init_db(engine)
-    load_paths(engine, sample_paths(), kind="auto", quiet=True)
+    load_paths(engine, sample_paths(), kind="auto")
     run_score(engine, year=2019, out_xlsx=tmp / "score.xlsx")
     run_idle(engine, as_of=dt.date(2019, 12, 31), out_dir=tmp / "idle")
     rank = run_zone_rank(engine, year=2019, out_dir=tmp / "zones")
