@@ -69,7 +69,8 @@ def run_demo(
     from devzone.jobs.idle import run_idle
     from devzone.jobs.maps import run_map
     from devzone.jobs.score import run_score
-    from devzone.jobs.zones import run_corridor_report, run_zone_rank
+    from devzone.jobs.corridor import run_corridor_report
+    from devzone.jobs.zones import run_zone_rank
 
     out_dir.mkdir(parents=True, exist_ok=True)
     db_path = out_dir / "landbase.gpkg"

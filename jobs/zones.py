@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 
 from devzone.db.engine import redact
 from devzone.db.io import parcels_with_contract, read, synthetic_data, write_frame
-from devzone.jobs.corridor import result_columns, run_corridor_report
+from devzone.jobs.corridor import result_columns
 from devzone.policy import Policy, load_policy
 from devzone.policy.sections import ZonesPolicy
 from devzone.reports.zone_reports import write_fit_workbook, write_zone_rank_report
@@ -44,7 +44,6 @@ __all__ = [
     "Proposal",
     "rank_headline",
     "run_admission",
-    "run_corridor_report",  # lives in devzone.jobs.corridor; kept here for jobs/demo.py
     "run_industry_fit",
     "run_zone_rank",
     "zone_registry",

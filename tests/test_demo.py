@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from devzone.config import data_path
+from devzone.paths import data_path
 
 DEVZONE = str(Path(sys.executable).with_name("devzone"))
 MANIFEST = data_path("sample", "manifest.csv")
