@@ -66,10 +66,10 @@ def run_demo(
     from devzone.db.admin import init_db
     from devzone.db.engine import make_engine
     from devzone.etl.load import load_paths
+    from devzone.jobs.corridor import run_corridor_report
     from devzone.jobs.idle import run_idle
     from devzone.jobs.maps import run_map
     from devzone.jobs.score import run_score
-    from devzone.jobs.corridor import run_corridor_report
     from devzone.jobs.zones import run_zone_rank
 
     out_dir.mkdir(parents=True, exist_ok=True)
