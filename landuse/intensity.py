@@ -24,6 +24,7 @@ import pandas as pd
 
 from devzone.crs import AREA_CRS
 from devzone.landuse.performance import M2_PER_MU
+from devzone.policy.sections import IntensityPolicy
 
 __all__ = [
     "building_measures",
@@ -33,7 +34,9 @@ __all__ = [
 ]
 
 
-def _policy(policy: Mapping[str, Any] | None) -> Mapping[str, Any]:
+def _policy(policy: Mapping[str, Any] | IntensityPolicy | None) -> Mapping[str, Any]:
+    if isinstance(policy, IntensityPolicy):  # the typed section (zones pass it explicitly)
+        return policy.model_dump()
     if policy is None:
         from devzone.config import load_policy
 
@@ -50,7 +53,7 @@ def _num(df: pd.DataFrame, col: str) -> pd.Series:
 def building_measures(
     buildings: pd.DataFrame,
     *,
-    policy: Mapping[str, Any] | None = None,
+    policy: Mapping[str, Any] | IntensityPolicy | None = None,
     area_crs: str = AREA_CRS,
 ) -> pd.DataFrame:
     """Counted floor area and footprint of each building (计容建筑面积, 基底面积).
@@ -118,7 +121,9 @@ def building_measures(
     )
 
 
-def industry_code_2002(codes: pd.Series, *, policy: Mapping[str, Any] | None = None) -> pd.Series:
+def industry_code_2002(
+    codes: pd.Series, *, policy: Mapping[str, Any] | IntensityPolicy | None = None
+) -> pd.Series:
     """GB/T 4754-2017 industry code → GB/T 4754-2002 division (行业大类) of the 2008 table.
 
     A leading section letter (``C3311``) is ignored. The longest prefix listed in
@@ -145,7 +150,9 @@ def industry_code_2002(codes: pd.Series, *, policy: Mapping[str, Any] | None = N
     return pd.Series(table[ids], index=codes.index, dtype=object)
 
 
-def min_far(codes_2002: pd.Series, *, policy: Mapping[str, Any] | None = None) -> pd.Series:
+def min_far(
+    codes_2002: pd.Series, *, policy: Mapping[str, Any] | IntensityPolicy | None = None
+) -> pd.Series:
     """Minimum FAR (容积率下限) of each industry under 国土资发〔2008〕24号 (NaN if none).
 
     Examples
