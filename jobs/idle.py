@@ -101,7 +101,7 @@ def status_frame(status: pd.DataFrame, units: pd.DataFrame) -> gpd.GeoDataFrame:
     Examples
     --------
     >>> from shapely.geometry import box
-    >>> u = gpd.GeoDataFrame({"parcel_code": ["P1", None]}, crs=4490,
+    >>> u = gpd.GeoDataFrame({"parcel_code": ["P1", None]}, crs=SRID,
     ...                      geometry=[box(116.5, 31.7, 116.6, 31.8), None])
     >>> st = pd.DataFrame({"status": ["idle_fee", "idle_fee"]})
     >>> status_frame(st, u)["geom"].isna().tolist()

@@ -89,8 +89,9 @@ def supply_units(
     Examples
     --------
     >>> from shapely.geometry import box
+    >>> from devzone.units import SRID
     >>> p = gpd.GeoDataFrame({"parcel_code": ["P1", "P2"], "supervision_no": ["S1", None],
-    ...                       "area_m2": [10000.0, 5000.0]}, crs=4490,
+    ...                       "area_m2": [10000.0, 5000.0]}, crs=SRID,
     ...                      geometry=[box(116.5, 31.7, 116.6, 31.8)] * 2).rename_geometry("geom")
     >>> s = pd.DataFrame({"supervision_no": ["S1", "S9"], "parcel_code": ["P1", None],
     ...                   "area_ha": [1.0, 0.5]})
