@@ -65,18 +65,29 @@ def synthetic(n: int, seed: int = 2019) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFr
     return parcels, buildings
 
 
+def _judge(parcels: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The timed call: :func:`idle_status` on 2019-12-31 with the shipped policy."""
+    from devzone.landuse.idle import idle_status
+    from devzone.policy import load_policy
+
+    policy = load_policy()
+    return idle_status(
+        parcels,
+        as_of="2019-12-31",
+        policy=policy.idle,
+        intensity=policy.intensity,
+        buildings=buildings,
+    )
+
+
 def bench(n: int, workdir: Path) -> list[dict[str, Any]]:
     """One ``idle_status`` row of the benchmark protocol at ``n`` parcels."""
     from benchmarks.common import measure, row
-    from devzone.config import load_policy
-    from devzone.landuse.idle import idle_status
+    from devzone.vocab import IDLE_STATUSES
 
-    policy = load_policy()["idle"]
     parcels, buildings = synthetic(n)
-    status, seconds, peak = measure(
-        lambda: idle_status(parcels, as_of="2019-12-31", policy=policy, buildings=buildings)
-    )
-    idle = int(status["status"].isin(["idle_fee", "idle_recover", "idle_stalled"]).sum())
+    status, seconds, peak = measure(lambda: _judge(parcels, buildings))
+    idle = int(status["status"].isin(IDLE_STATUSES).sum())
     print(f"idle_status: {n:,} parcels + {len(buildings):,} footprints: {seconds:.1f} s")
     return [
         row(
@@ -95,14 +106,10 @@ def bench(n: int, workdir: Path) -> list[dict[str, Any]]:
 
 def run(sizes: list[int], out: dict) -> None:
     """Time :func:`idle_status` for each size; ``out[size] = seconds``."""
-    from devzone.config import load_policy
-    from devzone.landuse.idle import idle_status
-
-    policy = load_policy()["idle"]
     for n in sizes:
         parcels, buildings = synthetic(n)
         t0 = time.perf_counter()
-        status = idle_status(parcels, as_of="2019-12-31", policy=policy, buildings=buildings)
+        status = _judge(parcels, buildings)
         seconds = time.perf_counter() - t0
         out[n] = seconds
         counts = status["status"].value_counts().to_dict()

@@ -54,10 +54,9 @@ def idle(
         eng.dispose()
     for label, value in result["headline"].items():
         console.print(f"{label}: [bold]{value}[/]")
-    xlsx = [p for p in result["outputs"] if p.suffix == ".xlsx"]
-    if xlsx:
-        console.print(f"Ledger 台账: {xlsx[0]}")
-    console.print(f"Notices 文书: {out / 'notices'}")
+    for path in result["outputs"]:
+        kind = "Ledger 台账" if path.suffix == ".xlsx" else "Notices 文书"
+        console.print(f"{kind}: {path}")
 
 
 def register(app: typer.Typer) -> None:

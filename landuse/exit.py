@@ -23,6 +23,9 @@ Decisions the code takes (tested in ``tests/test_exit.py``):
   else the parcel's area; for a missed commitment, the parcel's area.
 * ``disposal_route`` is left empty for the planner; ``tax_relief_eligible`` is true for
   the reasons listed in ``tax_relief_reasons``.
+
+The reasons are the codes of :data:`devzone.vocab.EXIT_REASON_LABELS`; the rules take the
+``[exit]`` section (:class:`~devzone.policy.sections.ExitPolicy`).
 """
 
 from __future__ import annotations
@@ -34,19 +37,17 @@ import numpy as np
 import pandas as pd
 
 from devzone.landuse.performance import land_shares
+from devzone.policy.sections import ExitPolicy
+from devzone.units import M2_PER_MU
+from devzone.vocab import EXIT_REASON_LABELS
 
 __all__ = [
-    "REASONS",
     "exit_candidates",
+    "firm_reasons",
     "firm_status",
     "missed_commitments",
     "zombie_firms",
 ]
-
-#: Values of ``exit_candidate.reason``.
-REASONS = ("bankrupt", "suspended", "zombie", "commitment_missed")
-
-M2_PER_MU = 10000.0 / 15.0
 
 _COLUMNS = [
     "as_of_date",
@@ -87,6 +88,14 @@ def firm_status(
     ``enterprise.status`` wins; a firm without one takes the status of its latest
     indicator row with ``year`` ≤ the as-of year. Values are normalised through
     ``aliases`` (e.g. ``破产 → bankrupt``); unknown values are kept as written.
+
+    Examples
+    --------
+    >>> ent = pd.DataFrame({"credit_code": ["C1", "C2"], "status": ["破产", None]})
+    >>> ind = pd.DataFrame({"credit_code": ["C2"], "year": [2019], "status": ["停产"]})
+    >>> firm_status(ent, ind, as_of="2019-12-31",
+    ...             aliases={"破产": "bankrupt", "停产": "suspended"}).to_dict()
+    {'C1': 'bankrupt', 'C2': 'suspended'}
     """
     as_of = pd.Timestamp(as_of)
     st = pd.Series(dtype=object)
@@ -108,6 +117,13 @@ def zombie_firms(indicators: pd.DataFrame, *, as_of: Any, years: int) -> pd.Inde
     The window ends at the latest indicator year on or before ``as_of``; every year of
     it needs a row (a missing row means "cannot tell"). Revenue or tax missing or ≤ 0
     counts as none.
+
+    Examples
+    --------
+    >>> ind = pd.DataFrame({"credit_code": ["Z", "Z", "T", "T"], "year": [2018, 2019] * 2,
+    ...                     "revenue_wan": [0.0, None, 0.0, 0.0], "tax_wan": [0.0, 0.0, 0.0, 1.0]})
+    >>> list(zombie_firms(ind, as_of="2019-12-31", years=2))
+    ['Z']
     """
     as_of = pd.Timestamp(as_of)
     if not len(indicators):
@@ -124,6 +140,61 @@ def zombie_firms(indicators: pd.DataFrame, *, as_of: Any, years: int) -> pd.Inde
     g = g.drop_duplicates(["credit_code", "year"])
     agg = g.groupby("credit_code").agg(n=("year", "nunique"), all_none=("none", "all"))
     return agg.index[(agg["n"] >= years) & agg["all_none"]]
+
+
+_MISSED_COLUMNS = [
+    "parcel_code",
+    "tax_per_mu_wan",
+    "invest_per_mu_wan",
+    "tax_missed",
+    "invest_missed",
+    "reason_detail",
+]
+
+
+def _parcel_tax(
+    parcels: pd.DataFrame, links: pd.DataFrame, indicators: pd.DataFrame, as_of: pd.Timestamp
+) -> pd.Series:
+    """Each parcel's tax in the evaluation year: its firms' tax, each firm's shared over
+    its parcels by used area (else the parcel's area, else equally)."""
+    p = parcels
+    year = _eval_year(indicators, as_of) if len(indicators) else None
+    if year is None or not len(links):
+        return pd.Series(np.nan, index=p.index)
+    ind = indicators[pd.to_numeric(indicators["year"], errors="coerce") == year]
+    tax = ind.drop_duplicates("credit_code").set_index("credit_code")["tax_wan"]
+    lk = links[["parcel_code", "credit_code"]].copy()
+    area_by_code = pd.Series(_num(p, "area_m2").to_numpy(), index=p["parcel_code"])
+    area_by_code = area_by_code[~area_by_code.index.duplicated()]
+    used = _num(links, "used_area_m2")
+    lk["used"] = used.fillna(lk["parcel_code"].map(area_by_code)).fillna(1.0)
+    lk["share"] = lk["used"] / lk.groupby("credit_code")["used"].transform("sum")
+    lk["tax"] = pd.to_numeric(lk["credit_code"].map(tax), errors="coerce") * lk["share"]
+    per_parcel = lk.dropna(subset=["tax"]).groupby("parcel_code")["tax"].sum()
+    return p["parcel_code"].map(per_parcel).astype(float)
+
+
+def _missed_detail(
+    check: pd.Series,
+    *,
+    tax_mu: pd.Series,
+    tax_min: pd.Series,
+    tax_missed: np.ndarray,
+    inv_mu: pd.Series,
+    inv_min: pd.Series,
+    inv_missed: np.ndarray,
+) -> pd.Series:
+    """``达产复核日 <date>: 亩均税收 x < 承诺 y 万元/亩; 投资强度 …`` per parcel."""
+    tax_text = "亩均税收 " + tax_mu.round(2).astype(str) + " < 承诺 " + tax_min.astype(str)
+    inv_text = "投资强度 " + inv_mu.round(2).astype(str) + " < 承诺 " + inv_min.astype(str)
+    detail = (
+        "达产复核日 "
+        + check.dt.strftime("%Y-%m-%d").fillna("")
+        + ": "
+        + np.where(tax_missed, tax_text + " 万元/亩; ", "")
+        + np.where(inv_missed, inv_text + " 万元/亩", "")
+    )
+    return detail.str.rstrip("; ")
 
 
 def missed_commitments(
@@ -151,68 +222,42 @@ def missed_commitments(
     DataFrame
         ``parcel_code, tax_per_mu_wan, invest_per_mu_wan, tax_missed, invest_missed,
         reason_detail`` for the parcels that missed a commitment.
+
+    Examples
+    --------
+    >>> par = pd.DataFrame({"parcel_code": ["P1"], "area_m2": [10000.0],
+    ...                     "committed_check_date": pd.to_datetime(["2019-06-30"]),
+    ...                     "committed_tax_wan_per_mu": [10.0], "invested_wan": [4500.0],
+    ...                     "committed_invest_wan_per_mu": [300.0]})
+    >>> lk = pd.DataFrame({"parcel_code": ["P1"], "credit_code": ["C1"]})
+    >>> ind = pd.DataFrame({"credit_code": ["C1"], "year": [2019], "tax_wan": [75.0]})
+    >>> m = missed_commitments(par, lk, ind, as_of="2019-12-31")  # 75 / 15 亩 = 5 < 10
+    >>> m[["tax_per_mu_wan", "tax_missed", "invest_missed"]].values.tolist()
+    [[5.0, True, False]]
+    >>> print(m.loc[0, "reason_detail"])
+    达产复核日 2019-06-30: 亩均税收 5.0 < 承诺 10.0 万元/亩
     """
     as_of = pd.Timestamp(as_of).normalize()
     p = parcels
     if "committed_check_date" not in p.columns or not len(p):
-        return pd.DataFrame(
-            columns=[
-                "parcel_code",
-                "tax_per_mu_wan",
-                "invest_per_mu_wan",
-                "tax_missed",
-                "invest_missed",
-                "reason_detail",
-            ]
-        )
+        return pd.DataFrame(columns=_MISSED_COLUMNS)
     check = pd.to_datetime(p["committed_check_date"], errors="coerce")
     mu = _num(p, "area_m2") / M2_PER_MU
     due = (check <= as_of).to_numpy()
-
-    # Parcel tax: each firm's tax in the evaluation year, shared over its parcels by area.
-    tax_of_parcel = pd.Series(np.nan, index=p.index)
-    year = _eval_year(indicators, as_of) if len(indicators) else None
-    if year is not None and len(links):
-        ind = indicators[pd.to_numeric(indicators["year"], errors="coerce") == year]
-        tax = ind.drop_duplicates("credit_code").set_index("credit_code")["tax_wan"]
-        lk = links[["parcel_code", "credit_code"]].copy()
-        area_by_code = pd.Series(_num(p, "area_m2").to_numpy(), index=p["parcel_code"])
-        area_by_code = area_by_code[~area_by_code.index.duplicated()]
-        used = _num(links, "used_area_m2")
-        lk["used"] = used.fillna(lk["parcel_code"].map(area_by_code)).fillna(1.0)
-        lk["share"] = lk["used"] / lk.groupby("credit_code")["used"].transform("sum")
-        lk["tax"] = pd.to_numeric(lk["credit_code"].map(tax), errors="coerce") * lk["share"]
-        has = lk.dropna(subset=["tax"])
-        per_parcel = has.groupby("parcel_code")["tax"].sum()
-        tax_of_parcel = p["parcel_code"].map(per_parcel).astype(float)
-    tax_mu = tax_of_parcel / mu.where(mu > 0)
+    tax_mu = _parcel_tax(p, links, indicators, as_of) / mu.where(mu > 0)
     inv_mu = _num(p, "invested_wan") / mu.where(mu > 0)
-    tax_missed = due & (tax_mu < _num(p, "committed_tax_wan_per_mu")).to_numpy()
-    inv_missed = due & (inv_mu < _num(p, "committed_invest_wan_per_mu")).to_numpy()
-    miss = tax_missed | inv_missed
-    ymd = check.dt.strftime("%Y-%m-%d").fillna("")
-    detail = (
-        "达产复核日 "
-        + ymd
-        + ": "
-        + np.where(
-            tax_missed,
-            "亩均税收 "
-            + tax_mu.round(2).astype(str)
-            + " < 承诺 "
-            + _num(p, "committed_tax_wan_per_mu").astype(str)
-            + " 万元/亩; ",
-            "",
-        )
-        + np.where(
-            inv_missed,
-            "投资强度 "
-            + inv_mu.round(2).astype(str)
-            + " < 承诺 "
-            + _num(p, "committed_invest_wan_per_mu").astype(str)
-            + " 万元/亩",
-            "",
-        )
+    tax_min = _num(p, "committed_tax_wan_per_mu")
+    inv_min = _num(p, "committed_invest_wan_per_mu")
+    tax_missed = due & (tax_mu < tax_min).to_numpy()
+    inv_missed = due & (inv_mu < inv_min).to_numpy()
+    detail = _missed_detail(
+        check,
+        tax_mu=tax_mu,
+        tax_min=tax_min,
+        tax_missed=tax_missed,
+        inv_mu=inv_mu,
+        inv_min=inv_min,
+        inv_missed=inv_missed,
     )
     out = pd.DataFrame(
         {
@@ -221,10 +266,87 @@ def missed_commitments(
             "invest_per_mu_wan": inv_mu,
             "tax_missed": tax_missed,
             "invest_missed": inv_missed,
-            "reason_detail": detail.str.rstrip("; "),
+            "reason_detail": detail,
         }
     )
-    return out[miss].reset_index(drop=True)
+    return out[tax_missed | inv_missed].reset_index(drop=True)
+
+
+def firm_reasons(
+    enterprises: pd.DataFrame,
+    indicators: pd.DataFrame,
+    *,
+    as_of: Any,
+    policy: ExitPolicy,
+) -> pd.DataFrame:
+    """The firms whose land goes to the exit list, with their reason (one each).
+
+    Bankrupt (``bankrupt_statuses``) > suspended (``suspended_statuses``) > zombie
+    (:func:`zombie_firms` over ``zombie_years``); statuses read by :func:`firm_status`
+    through ``status_aliases``.
+
+    Returns
+    -------
+    DataFrame
+        ``credit_code``, ``reason`` (a code of :data:`devzone.vocab.EXIT_REASON_LABELS`),
+        ``reason_detail``.
+
+    Examples
+    --------
+    >>> from devzone.policy import load_policy
+    >>> ent = pd.DataFrame({"credit_code": ["C1", "C2"], "status": ["破产", "在营"]})
+    >>> firm_reasons(ent, pd.DataFrame(columns=["credit_code", "year"]), as_of="2019-12-31",
+    ...              policy=load_policy().exit).values.tolist()
+    [['C1', 'bankrupt', '企业经营状态: 破产']]
+    """
+    aliases = {str(k): str(v) for k, v in policy.status_aliases.items()}
+    status = firm_status(enterprises, indicators, as_of=as_of, aliases=aliases)
+    zombies = list(zombie_firms(indicators, as_of=as_of, years=policy.zombie_years))
+    codes = pd.Index(status.index).union(pd.Index(zombies))
+    st = pd.Series(codes.map(status), index=codes)
+    reason = np.select(
+        [
+            st.isin(set(policy.bankrupt_statuses)),
+            st.isin(set(policy.suspended_statuses)),
+            codes.isin(zombies),
+        ],
+        ["bankrupt", "suspended", "zombie"],
+        "",
+    )
+    firms = pd.DataFrame({"credit_code": codes, "reason": reason})
+    firms = firms[firms["reason"] != ""]
+    details = {
+        "bankrupt": f"企业经营状态: {EXIT_REASON_LABELS['bankrupt']}",
+        "suspended": f"企业经营状态: {EXIT_REASON_LABELS['suspended']}",
+        "zombie": f"连续{policy.zombie_years}年无营业收入且无税收 (僵尸企业)",
+    }
+    firms["reason_detail"] = firms["reason"].map(details)
+    return firms
+
+
+def _firm_names(enterprises: pd.DataFrame, indicators: pd.DataFrame) -> pd.Series:
+    """Name by credit code: the enterprise table's, else the latest indicator row's."""
+    names = enterprises.drop_duplicates("credit_code").set_index("credit_code")["name"]
+    if "name" in indicators.columns:
+        latest = indicators.dropna(subset=["name"]).sort_values("year")
+        names = names.combine_first(
+            latest.drop_duplicates("credit_code", keep="last").set_index("credit_code")["name"]
+        )
+    return names
+
+
+def _commitment_rows(missed: pd.DataFrame, links: pd.DataFrame, area: pd.Series) -> pd.DataFrame:
+    """Exit rows of the parcels that missed a commitment (the parcel's whole area)."""
+    firms_on = links.drop_duplicates("parcel_code").set_index("parcel_code")["credit_code"]
+    return pd.DataFrame(
+        {
+            "parcel_code": missed["parcel_code"],
+            "credit_code": missed["parcel_code"].map(firms_on),
+            "reason": "commitment_missed",
+            "reason_detail": missed["reason_detail"],
+            "area_m2": missed["parcel_code"].map(area).to_numpy(),
+        }
+    )
 
 
 def exit_candidates(
@@ -234,7 +356,7 @@ def exit_candidates(
     links: pd.DataFrame,
     *,
     as_of: Any,
-    policy: Mapping[str, Any],
+    policy: ExitPolicy,
 ) -> pd.DataFrame:
     """Rows of the ``exit_candidate`` table (退出候选), one per parcel, firm and reason.
 
@@ -248,7 +370,7 @@ def exit_candidates(
     as_of
         The as-of date.
     policy
-        The ``[exit]`` policy table.
+        The ``[exit]`` section.
 
     Returns
     -------
@@ -257,49 +379,19 @@ def exit_candidates(
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> from devzone.config import load_policy
+    >>> from devzone.policy import load_policy
     >>> par = pd.DataFrame({"parcel_code": ["P1"], "zone_code": ["Z"], "area_m2": [6000.0]})
     >>> ent = pd.DataFrame({"credit_code": ["C1"], "name": ["甲公司"], "status": ["破产"]})
     >>> lk = pd.DataFrame({"parcel_code": ["P1"], "credit_code": ["C1"]})
     >>> r = exit_candidates(par, ent, pd.DataFrame(), lk, as_of="2019-12-31",
-    ...                     policy=load_policy()["exit"])
+    ...                     policy=load_policy().exit)
     >>> r[["reason", "area_mu"]].values.tolist()
     [['bankrupt', 9.0]]
     """
     as_of = pd.Timestamp(as_of).normalize()
-    aliases = {str(k): str(v) for k, v in policy.get("status_aliases", {}).items()}
-    bankrupt = set(policy.get("bankrupt_statuses", ["bankrupt"]))
-    suspended = set(policy.get("suspended_statuses", ["suspended"]))
-    relief = set(policy.get("tax_relief_reasons", []))
-    years = int(policy.get("zombie_years", 2))
-
     ent = enterprises if len(enterprises) else pd.DataFrame(columns=["credit_code", "name"])
     ind = indicators if len(indicators) else pd.DataFrame(columns=["credit_code", "year"])
-    status = firm_status(ent, ind, as_of=as_of, aliases=aliases)
-    zombies = set(zombie_firms(ind, as_of=as_of, years=years))
-    names = ent.drop_duplicates("credit_code").set_index("credit_code")["name"]
-    if "name" in ind.columns:
-        latest = ind.dropna(subset=["name"]).sort_values("year")
-        names = names.combine_first(
-            latest.drop_duplicates("credit_code", keep="last").set_index("credit_code")["name"]
-        )
-
-    codes = pd.Index(status.index).union(pd.Index(list(zombies)))
-    st = pd.Series(codes.map(status), index=codes)
-    reason = np.select(
-        [st.isin(bankrupt), st.isin(suspended), codes.isin(list(zombies))],
-        ["bankrupt", "suspended", "zombie"],
-        "",
-    )
-    firms = pd.DataFrame({"credit_code": codes, "reason": reason})
-    firms = firms[firms["reason"] != ""]
-    details = {
-        "bankrupt": "企业经营状态: 破产",
-        "suspended": "企业经营状态: 停产",
-        "zombie": f"连续{years}年无营业收入且无税收 (僵尸企业)",
-    }
-    firms["reason_detail"] = firms["reason"].map(details)
+    firms = firm_reasons(ent, ind, as_of=as_of, policy=policy)
 
     par = parcels.drop_duplicates("parcel_code")
     area = pd.Series(_num(par, "area_m2").to_numpy(), index=par["parcel_code"])
@@ -318,24 +410,14 @@ def exit_candidates(
 
     missed = missed_commitments(par, lk, ind, as_of=as_of)
     if len(missed):
-        firms_on = lk.drop_duplicates("parcel_code").set_index("parcel_code")["credit_code"]
-        m = pd.DataFrame(
-            {
-                "parcel_code": missed["parcel_code"],
-                "credit_code": missed["parcel_code"].map(firms_on),
-                "reason": "commitment_missed",
-                "reason_detail": missed["reason_detail"],
-                "area_m2": missed["parcel_code"].map(area).to_numpy(),
-            }
-        )
-        rows = pd.concat([rows, m], ignore_index=True)
+        rows = pd.concat([rows, _commitment_rows(missed, lk, area)], ignore_index=True)
     if not len(rows):
         return pd.DataFrame(columns=_COLUMNS)
     rows["as_of_date"] = as_of
     rows["zone_code"] = rows["parcel_code"].map(zone)
-    rows["enterprise_name"] = rows["credit_code"].map(names)
+    rows["enterprise_name"] = rows["credit_code"].map(_firm_names(ent, ind))
     rows["area_mu"] = rows["area_m2"] / M2_PER_MU
     rows["disposal_route"] = None
-    rows["tax_relief_eligible"] = rows["reason"].isin(relief)
+    rows["tax_relief_eligible"] = rows["reason"].isin(set(policy.tax_relief_reasons))
     rows = rows.sort_values(["zone_code", "parcel_code", "reason"], na_position="last")
     return rows[_COLUMNS].reset_index(drop=True)

@@ -5,9 +5,12 @@ then 征缴土地闲置费决定书 (``idle_fee``, ``idle_stalled``) or 收回�
 (``idle_recover``). Land idle for a government cause (Art. 8) gets the first two only,
 the 认定书 listing the Art. 12 options. Templates live in ``data/templates/notices/``
 (Jinja2, autoescape on: text from the data is always escaped); the issuer, reply periods
-and legal bases come from ``[idle.notice]`` in ``data/policy/idle.toml``.
+and legal bases come from ``[idle.notice]`` in ``data/policy/idle.toml``
+(:class:`~devzone.policy.sections.IdleNoticePolicy`), the measure ordered from
+:data:`devzone.vocab.MEASURE_LABELS`.
 
-Every document is marked as a draft generated from database records.
+Every document is marked as a draft generated from database records, and as synthetic
+when the job says the data is (:func:`devzone.db.io.synthetic_data`).
 """
 
 from __future__ import annotations
@@ -21,11 +24,14 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from devzone.config import data_path
+from devzone.paths import data_path
+from devzone.policy.sections import IdlePolicy
+from devzone.units import M2_PER_MU
+from devzone.vocab import MEASURE_LABELS
 
 __all__ = ["DOCUMENTS", "NOTICE_STATUSES", "documents_for", "render_notices", "template_env"]
 
-#: (file stem, template, title, basis key) of each document.
+#: (file stem, template, title, basis field of ``[idle.notice]``) of each document.
 DOCUMENTS = {
     "investigation": (
         "01_闲置土地调查通知书",
@@ -56,16 +62,17 @@ NOTICE_STATUSES = {
     "government_cause": ("investigation", "determination"),
 }
 
-_MEASURE_CN = {
-    "idle_fee": "征缴土地闲置费 (第十四条第一项)",
-    "idle_stalled": "征缴土地闲置费 (第十四条第一项)",
-    "idle_recover": "无偿收回国有建设用地使用权 (第十四条第二项)",
-}
 _UNSAFE = re.compile(r"[^\w\-.]+", re.UNICODE)
 
 
 def template_env(folder: Path | None = None) -> jinja2.Environment:
-    """Jinja2 environment over the notice templates, HTML autoescape always on."""
+    """Jinja2 environment over the notice templates, HTML autoescape always on.
+
+    Examples
+    --------
+    >>> template_env().from_string("{{ x }}").render(x="<b>")
+    '&lt;b&gt;'
+    """
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(folder or data_path("templates", "notices"))),
         autoescape=True,
@@ -75,7 +82,13 @@ def template_env(folder: Path | None = None) -> jinja2.Environment:
 
 
 def documents_for(status: str) -> tuple[str, ...]:
-    """Keys of :data:`DOCUMENTS` issued for a parcel with ``status`` (empty if none)."""
+    """Keys of :data:`DOCUMENTS` issued for a parcel with ``status`` (empty if none).
+
+    Examples
+    --------
+    >>> documents_for("idle_recover"), documents_for("overdue")
+    (('investigation', 'determination', 'recovery'), ())
+    """
     return NOTICE_STATUSES.get(status, ())
 
 
@@ -88,7 +101,16 @@ def _number(value: Any, digits: int = 2) -> str:
     return "—" if value is None or pd.isna(value) else f"{float(value):,.{digits}f}"
 
 
-def _facts(row: Mapping[str, Any], options: list[str]) -> dict[str, Any]:
+#: Text columns of ``parcel_idle_status`` quoted as they are (``None`` when missing).
+_TEXT_FACTS = ("parcel_code", "supervision_no", "holder", "location", "status", "status_reason")
+
+
+def _text(value: Any) -> Any:
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
+def _facts(row: Mapping[str, Any], options: list[str], *, synthetic: bool) -> dict[str, Any]:
+    """The values one parcel's documents quote, written for people."""
     area = row.get("area_m2")
     fee = row.get("idle_fee_wan")
     price = row.get("price_wan")
@@ -96,14 +118,9 @@ def _facts(row: Mapping[str, Any], options: list[str]) -> dict[str, Any]:
     cause = row.get("government_cause")
     cause = None if cause is None or pd.isna(cause) or not str(cause).strip() else cause
     return {
-        **{
-            k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else v)
-            for k, v in row.items()
-            if k
-            in ("parcel_code", "supervision_no", "holder", "location", "status", "status_reason")
-        },
+        **{name: _text(row.get(name)) for name in _TEXT_FACTS},
         "area_m2_txt": _number(area),
-        "area_mu_txt": _number(None if area is None or pd.isna(area) else area * 15 / 10000),
+        "area_mu_txt": _number(None if area is None or pd.isna(area) else area / M2_PER_MU),
         "price_txt": "价款缺失" if price is None or pd.isna(price) else f"{_number(price)} 万元",
         "fee_txt": (
             f"{_number(fee)} 万元"
@@ -117,8 +134,8 @@ def _facts(row: Mapping[str, Any], options: list[str]) -> dict[str, Any]:
         "days_idle_txt": "—" if days is None or pd.isna(days) else f"{int(days)} 日",
         "government_cause": cause,
         "options": options if cause else [],
-        "measure_cn": _MEASURE_CN.get(str(row.get("status")), ""),
-        "synthetic": "sample" in str(row.get("src_file") or ""),
+        "measure_cn": MEASURE_LABELS.get(str(row.get("status")), ""),
+        "synthetic": synthetic,
     }
 
 
@@ -128,12 +145,28 @@ def _safe(name: Any, fallback: str) -> str:
     return text or fallback
 
 
+def _common(policy: IdlePolicy, as_of: pd.Timestamp, issue: pd.Timestamp) -> dict[str, Any]:
+    """The template values every document shares (issuer, time limits, dates)."""
+    notice = policy.notice
+    return {
+        "issuer": notice.issuer,
+        "reply_days": notice.reply_days,
+        "fee_payment_days": notice.fee_payment_days,
+        "cancel_registration_days": notice.cancel_registration_days,
+        "fee_rate_pct": f"{policy.fee_rate:.0%}",
+        "as_of_cn": _cn_date(as_of),
+        "issue_date_cn": _cn_date(issue),
+        "generated": dt.date.today().isoformat(),
+    }
+
+
 def render_notices(
     status: pd.DataFrame,
     out_dir: str | Path,
     *,
-    policy: Mapping[str, Any],
+    policy: IdlePolicy,
     as_of: Any,
+    synthetic: bool,
     issue_date: dt.date | None = None,
     env: jinja2.Environment | None = None,
 ) -> list[Path]:
@@ -146,39 +179,47 @@ def render_notices(
     out_dir
         Folder for the notices (one sub-folder per parcel).
     policy
-        The ``[idle]`` policy table (its ``notice`` sub-table and ``disposal_options``).
+        The ``[idle]`` section (its ``notice`` table, ``fee_rate`` and
+        ``disposal_options``).
     as_of
         The as-of date the facts refer to.
+    synthetic
+        The data is synthetic (:func:`devzone.db.io.synthetic_data`): every document
+        says so.
     issue_date
         Date printed on the documents; the as-of date by default.
+    env
+        Template environment (:func:`template_env` by default).
 
     Returns
     -------
     list of Path
         The written files, in parcel order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from devzone.policy import load_policy
+    >>> st = pd.DataFrame({"parcel_code": ["P1", "P2"], "status": ["idle_fee", "overdue"],
+    ...                    "area_m2": [10000.0, 5000.0], "idle_fee_wan": [200.0, None]})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     paths = render_notices(st, tmp, policy=load_policy().idle, as_of="2019-12-31",
+    ...                            synthetic=True)
+    ...     [p.name for p in paths]
+    ['01_闲置土地调查通知书.html', '02_闲置土地认定书.html', '03_征缴土地闲置费决定书.html']
     """
     out_dir = Path(out_dir)
     env = env or template_env()
-    notice = dict(policy.get("notice", {}))
-    options = [str(o) for o in policy.get("disposal_options", [])]
+    notice = policy.notice
+    options = [str(o) for o in policy.disposal_options]
     as_of = pd.Timestamp(as_of)
     issue = pd.Timestamp(issue_date) if issue_date else as_of
-    prefix = str(notice.get("doc_no_prefix", "闲置"))
-    common = {
-        "issuer": notice.get("issuer", ""),
-        "reply_days": notice.get("reply_days", 30),
-        "fee_payment_days": notice.get("fee_payment_days", 30),
-        "cancel_registration_days": notice.get("cancel_registration_days", 30),
-        "fee_rate_pct": f"{float(policy.get('fee_rate', 0.2)):.0%}",
-        "as_of_cn": _cn_date(as_of),
-        "issue_date_cn": _cn_date(issue),
-        "generated": dt.date.today().isoformat(),
-    }
+    common = _common(policy, as_of, issue)
     rows = status[status["status"].isin(list(NOTICE_STATUSES))]
     written: list[Path] = []
     seq = 0
     for i, row in enumerate(rows.to_dict("records"), start=1):
-        facts = _facts(row, options)
+        facts = _facts(row, options, synthetic=synthetic)
         folder = out_dir / _safe(
             row.get("parcel_code"), _safe(row.get("supervision_no"), f"unit_{i:05d}")
         )
@@ -189,8 +230,8 @@ def render_notices(
             html = env.get_template(template).render(
                 n=facts,
                 title=title,
-                basis=notice.get(basis, "《闲置土地处置办法》"),
-                doc_no=f"{prefix}〔{issue.year}〕{seq:04d}号",
+                basis=getattr(notice, basis),
+                doc_no=f"{notice.doc_no_prefix}〔{issue.year}〕{seq:04d}号",
                 **common,
             )
             path = folder / f"{stem}.html"

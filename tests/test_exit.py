@@ -6,17 +6,17 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from devzone.config import load_policy
 from devzone.landuse.exit import exit_candidates, zombie_firms
+from devzone.policy import ExitPolicy, load_policy, replace
 
 AS_OF = "2019-12-31"
 
 
 @pytest.fixture(scope="module")
-def policy() -> dict:
-    pol = load_policy()["exit"]
-    assert pol["zombie_years"] == 2
-    assert set(pol["tax_relief_reasons"]) == {"bankrupt", "suspended", "zombie"}
+def policy() -> ExitPolicy:
+    pol = load_policy().exit
+    assert pol.zombie_years == 2
+    assert set(pol.tax_relief_reasons) == {"bankrupt", "suspended", "zombie"}
     return pol
 
 
@@ -42,7 +42,7 @@ def test_zombie_needs_two_consecutive_years_without_revenue_and_tax() -> None:
     assert list(zombie_firms(ind, as_of="2018-12-31", years=2)) == ["O"]
 
 
-def test_bankrupt_suspended_and_zombie_land(policy: dict) -> None:
+def test_bankrupt_suspended_and_zombie_land(policy: ExitPolicy) -> None:
     parcels = pd.DataFrame(
         {
             "parcel_code": ["P1", "P2", "P3", "P4"],
@@ -87,7 +87,7 @@ def test_bankrupt_suspended_and_zombie_land(policy: dict) -> None:
     assert got["disposal_route"].isna().all()
 
 
-def test_missed_standard_land_commitment(policy: dict) -> None:
+def test_missed_standard_land_commitment(policy: ExitPolicy) -> None:
     # Each parcel 6000 m² = 9 亩, committed 10 万元/亩 tax and 300 万元/亩 investment.
     parcels = pd.DataFrame(
         {
@@ -126,7 +126,7 @@ def test_missed_standard_land_commitment(policy: dict) -> None:
     assert missed["tax_relief_eligible"].tolist() == [False, False]
 
 
-def test_no_firms_no_candidates(policy: dict) -> None:
+def test_no_firms_no_candidates(policy: ExitPolicy) -> None:
     r = exit_candidates(
         pd.DataFrame({"parcel_code": ["P"], "area_m2": [1.0]}),
         pd.DataFrame(),
@@ -139,7 +139,7 @@ def test_no_firms_no_candidates(policy: dict) -> None:
     assert "reason" in r.columns
 
 
-def test_land_freed_on_a_shared_parcel_is_the_firms_share(policy: dict) -> None:
+def test_land_freed_on_a_shared_parcel_is_the_firms_share(policy: ExitPolicy) -> None:
     # P (6000 m²) is used by bankrupt B and operating OK, no used areas registered:
     # split equally as in the performance evaluation → B frees 3000 m² = 4.5 亩, not 9.
     # Q (6000 m²): B registered 1000 m², OK the rest → B frees 1000 m² = 1.5 亩.
@@ -162,3 +162,24 @@ def test_land_freed_on_a_shared_parcel_is_the_firms_share(policy: dict) -> None:
     assert got.loc["P", "area_m2"] == pytest.approx(3000.0)
     assert got.loc["P", "area_mu"] == pytest.approx(4.5)
     assert got.loc["Q", "area_m2"] == pytest.approx(1000.0)
+
+
+def test_zombie_years_and_relief_come_from_the_policy(policy: ExitPolicy) -> None:
+    parcels = pd.DataFrame({"parcel_code": ["P1", "P2"], "zone_code": ["Z1"] * 2})
+    parcels["area_m2"] = [6000.0, 3000.0]
+    ent = pd.DataFrame(
+        {"credit_code": ["Z", "B"], "name": ["丙", "甲"], "status": ["在营", "破产"]}
+    )
+    ind = indicators(
+        [("Z", 2017, 0.0, 0.0), ("Z", 2018, 0.0, 0.0), ("Z", 2019, 0.0, 0.0), ("B", 2019, 1, 1)]
+    )
+    links = pd.DataFrame({"parcel_code": ["P1", "P2"], "credit_code": ["Z", "B"]})
+    three = replace(policy, zombie_years=3, tax_relief_reasons=["zombie"])
+    r = exit_candidates(parcels, ent, ind, links, as_of=AS_OF, policy=three).set_index("reason")
+    assert r.loc["zombie", "reason_detail"] == "连续3年无营业收入且无税收 (僵尸企业)"
+    assert r.loc["bankrupt", "reason_detail"] == "企业经营状态: 破产"
+    assert r["tax_relief_eligible"].to_dict() == {"bankrupt": False, "zombie": True}
+    # Four years without revenue and tax are needed: 2016 has no row, so Z cannot be told.
+    four = replace(policy, zombie_years=4)
+    r4 = exit_candidates(parcels, ent, ind, links, as_of=AS_OF, policy=four)
+    assert r4["reason"].tolist() == ["bankrupt"]

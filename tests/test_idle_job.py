@@ -8,36 +8,50 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-import pyogrio  # noqa: F401  load GDAL before pysqlite3 (see landuse/idle_job.py)
+import pyogrio  # noqa: F401  load GDAL before pysqlite3 (see devzone.jobs.idle)
 import pytest
-from geoalchemy2.shape import from_shape
 from openpyxl import load_workbook
 from shapely.geometry import MultiPolygon, box
-from sqlalchemy import text
+from sqlalchemy import Engine, delete, text
 
-from devzone.db.io import read_table, write_rows
-from devzone.jobs.idle import run_idle
+from devzone.db.admin import all_tables
+from devzone.db.bulk import insert_rows
+from devzone.db.io import TableMissing, read, table_of
+from devzone.jobs.idle import judge, run_idle, status_frame
+from devzone.policy import load_policy
 
 AS_OF = dt.date(2019, 12, 31)
 DEVZONE = str(Path(sys.executable).with_name("devzone"))
 
 
-def _geom(i: int) -> object:
+def seed(engine: Engine, name: str, frame: pd.DataFrame) -> None:
+    """Replace table ``name``'s rows with test data (the frame's columns the table has;
+    ``geom`` as shapely geometries in EPSG:4490)."""
+    table = table_of(name)
+    geoms = np.asarray(frame["geom"].to_numpy(), dtype=object) if "geom" in frame else None
+    all_tables().create_all(engine, tables=[table], checkfirst=True)
+    with engine.begin() as conn:
+        conn.execute(delete(table))
+        insert_rows(conn, table, frame.drop(columns=["geom"], errors="ignore"), geoms)
+
+
+def _geom(i: int) -> MultiPolygon:
     x = 116.50 + i * 0.01
-    return from_shape(MultiPolygon([box(x, 31.70, x + 0.005, 31.705)]), srid=4490)
+    return MultiPolygon([box(x, 31.70, x + 0.005, 31.705)])
 
 
 def load_small(engine) -> None:
     """Four parcels: recover, fee (no price), government cause, not supplied."""
-    write_rows(
+    seed(
         engine,
         "dev_zone",
         pd.DataFrame(
             {"zone_code": ["Z1"], "name": ["示例开发区 (合成)"], "approved_area_ha": [10.0]}
         ),
     )
-    write_rows(
+    seed(
         engine,
         "parcel",
         pd.DataFrame(
@@ -51,7 +65,7 @@ def load_small(engine) -> None:
             }
         ),
     )
-    write_rows(
+    seed(
         engine,
         "land_supply",
         pd.DataFrame(
@@ -67,21 +81,19 @@ def load_small(engine) -> None:
             }
         ),
     )
-    write_rows(
+    seed(
         engine,
         "project_progress",
         pd.DataFrame(
             {"project_key": ["S3"], "supervision_no": ["S3"], "government_cause": ["文物保护"]}
         ),
     )
-    write_rows(
+    seed(
         engine,
         "enterprise",
         pd.DataFrame({"credit_code": ["C1"], "name": ["甲公司"], "status": ["破产"]}),
     )
-    write_rows(
-        engine, "parcel_enterprise", pd.DataFrame({"parcel_code": ["P1"], "credit_code": ["C1"]})
-    )
+    seed(engine, "parcel_enterprise", pd.DataFrame({"parcel_code": ["P1"], "credit_code": ["C1"]}))
 
 
 def test_run_idle_writes_tables_ledger_and_notices(engine, tmp_path: Path) -> None:
@@ -91,7 +103,7 @@ def test_run_idle_writes_tables_ledger_and_notices(engine, tmp_path: Path) -> No
     rerun = run_idle(engine, as_of=AS_OF, out_dir=out)  # same as-of: rows replaced
     assert rerun["headline"] == result["headline"]
 
-    st = read_table(engine, "parcel_idle_status").set_index("parcel_code")
+    st = read(engine, "parcel_idle_status").set_index("parcel_code")
     assert len(st) == 4
     # P1: 2017-06-01 + 2y = 2019-06-01 ≤ as-of → recovery; P2: +1y = 2019-06-01 → fee,
     # no price → unknown; P3: 2016-01-01, three years, but 文物保护 (Art. 8); P4: no contract.
@@ -115,11 +127,11 @@ def test_run_idle_writes_tables_ledger_and_notices(engine, tmp_path: Path) -> No
         n = conn.execute(text("SELECT count(*) FROM parcel_idle_status WHERE geom IS NOT NULL"))
         assert n.scalar_one() == 4
 
-    ex = read_table(engine, "exit_candidate")
+    ex = read(engine, "exit_candidate")
     assert ex[["parcel_code", "reason"]].values.tolist() == [["P1", "bankrupt"]]
     assert bool(ex.loc[0, "tax_relief_eligible"]) is True
 
-    summary = read_table(engine, "zone_idle_summary")
+    summary = read(engine, "zone_idle_summary")
     sup = summary[summary["kind"] == "supervision"].set_index("category")
     # 供而未用 = P1 + P2 + P3 = (10000 + 20000 + 6000) m² = 3.6 ha; 批而未供 = P4 = 0.5 ha
     assert sup.loc["供而未用", "area_ha"] == pytest.approx(3.6)
@@ -162,10 +174,46 @@ def test_run_idle_writes_tables_ledger_and_notices(engine, tmp_path: Path) -> No
     assert not (out / "notices" / "P4").exists()
 
 
-def test_run_idle_on_an_empty_database(engine, tmp_path: Path) -> None:
-    result = run_idle(engine, as_of=AS_OF, out_dir=tmp_path)
-    assert result["headline"]["宗地 parcels judged"] == 0
-    assert (tmp_path / "闲置土地台账_2019-12-31.xlsx").exists()
+def test_run_idle_on_an_empty_database_says_what_to_load(engine, tmp_path: Path) -> None:
+    with pytest.raises(TableMissing, match="devzone etl load") as err:
+        run_idle(engine, as_of=AS_OF, out_dir=tmp_path)
+    assert err.value.table == "parcel"
+    assert not (tmp_path / "闲置土地台账_2019-12-31.xlsx").exists()
+
+
+def test_result_frames_carry_exactly_the_tables_columns(engine) -> None:
+    load_small(engine)
+    units, results = judge(engine, as_of=AS_OF, policy=load_policy())
+    frames = {**results, "parcel_idle_status": status_frame(results["parcel_idle_status"], units)}
+    for name, frame in frames.items():
+        columns = {c.name for c in table_of(name).c} - {"fid"}
+        assert set(frame.columns) == columns, name
+
+
+def test_parcel_geometry_is_written_natively(engine) -> None:
+    load_small(engine)
+    run_idle(engine, as_of=AS_OF)
+    st = read(engine, "parcel_idle_status").set_index("parcel_code")
+    parcels = read(engine, "parcel").set_index("parcel_code")
+    for code in ("P1", "P4"):
+        assert st.loc[code, "geom"].equals_exact(parcels.loc[code, "geom"], 1e-9)
+    if engine.dialect.name == "geopackage":
+        # GeoPackage binary (magic "GP"), not a GeoAlchemy2/SpatiaLite blob.
+        with engine.connect() as conn:
+            magic = conn.execute(text("SELECT DISTINCT substr(geom, 1, 2) FROM parcel_idle_status"))
+            assert magic.scalars().all() == [b"GP"]
+
+
+@pytest.mark.parametrize(("note", "marked"), [("合成数据 (synthetic)", True), (None, False)])
+def test_notices_say_when_the_data_is_synthetic(
+    engine, tmp_path: Path, note: str | None, marked: bool
+) -> None:
+    load_small(engine)
+    batch = {"started_at": [dt.datetime(2020, 1, 1)], "files": ["x.csv"], "data_note": [note]}
+    seed(engine, "load_batch", pd.DataFrame(batch))
+    run_idle(engine, as_of=AS_OF, out_dir=tmp_path)
+    html = (tmp_path / "notices" / "P1" / "01_闲置土地调查通知书.html").read_text(encoding="utf-8")
+    assert ("本宗地数据为合成数据" in html) is marked
 
 
 def test_cli_idle_runs_and_rejects_a_bad_date(tmp_path: Path) -> None:
