@@ -140,12 +140,3 @@ def gk_zone_epsg(easting: float, *, central_meridian: float | None = None) -> in
     if cm % 3 or not 75 <= cm <= 135:
         raise ValueError(f"central meridian {cm} is not a 3-degree CM between 75 and 135")
     return 4534 + (cm - 75) // 3
-
-
-# TEMPORARY (restructure): the import-time area CRS; use devzone.settings.area_crs().
-def __getattr__(name: str) -> str:
-    if name == "AREA_CRS":
-        from devzone.settings import area_crs
-
-        return area_crs()
-    raise AttributeError(name)

@@ -328,7 +328,3 @@ def write_frame(
     with engine.begin() as conn:
         conn.execute(stmt)
         return insert_rows(conn, table, rows, geoms)
-
-
-# TEMPORARY (restructure): the old names, until every caller uses read/write_frame.
-from devzone.db.legacy import read_parcels, read_table, to_records, write_rows  # noqa: E402, F401

@@ -86,9 +86,7 @@ def run_demo(
     )
 
     def load() -> dict[str, Any]:
-        summary = load_paths(
-            engine, sample_paths(), kind="auto", rejects=out_dir / "rejects.csv"
-        )
+        summary = load_paths(engine, sample_paths(), kind="auto", rejects=out_dir / "rejects.csv")
         head = {
             k: getattr(summary, k)
             for k in ("read", "inserted", "updated", "unchanged", "rejected")
