@@ -34,8 +34,8 @@ Decisions where the issue is silent (each documented in its module):
   indicator with no data for any zone in a year (e.g. no idle ledger) is left out of
   that year's weights, one missing for a single zone scores 0;
 * corridor: default axis from the 合肥市 centroid through the 六安市 centroid, extended
-  ``extend_km``, buffered ``buffer_km`` (``[corridor]``), clipped to 六安市; membership by the zone boundary's
-  representative point; an explicit member list overrides the geometry;
+  ``extend_km``, buffered ``buffer_km`` (``[corridor]``), clipped to 六安市; membership by
+  the zone boundary's representative point; an explicit member list overrides the geometry;
 * corridor statistics use comparable scope (this year's 规上 firms against their own
   previous-year value added) and comparable prices (``[corridor.deflator]``; a year not
   listed has no price change);
