@@ -27,8 +27,9 @@ from devzone.maps.data import MapData
 from devzone.policy import Policy, load_policy
 from devzone.settings import area_crs as resolve_area_crs
 from devzone.units import M2_PER_MU, SRID
+from devzone.vocab import IDLE_STATUSES
 
-__all__ = ["latest_results", "map_period", "read_map_data", "run_map"]
+__all__ = ["latest_results", "map_period", "read_map_data", "run_map", "zone_summary"]
 
 ZONE_COLUMNS = [
     "zone_code",
@@ -209,6 +210,82 @@ def _attach_fit(engine: Engine, parcels: pd.DataFrame, data: MapData) -> pd.Data
     return parcels
 
 
+def zone_summary(
+    parcels: pd.DataFrame | None, zones: pd.DataFrame, ranks: pd.DataFrame | None
+) -> pd.DataFrame:
+    """One row per zone: its parcels' area, grade shares, idle land and its rank.
+
+    ``area_mu``/``parcels``: the zone's parcels; ``share_a``/``share_d``: share of the
+    graded area (grade not ``'none'``) graded A / D; ``idle_area_mu``/``idle_fee_wan``:
+    parcels whose status is one of :data:`devzone.vocab.IDLE_STATUSES`; ``rank``: the
+    ``zone_evaluation`` rank text of the year (``None`` when not evaluated).
+
+    Examples
+    --------
+    >>> z = pd.DataFrame({"zone_code": ["Z1"], "name": ["甲"], "lead_industry": ["装备"],
+    ...                   "main_industries": [None]})
+    >>> p = pd.DataFrame({"zone_code": ["Z1", "Z1"], "area_mu": [10.0, 30.0],
+    ...                   "grade": ["A", "D"], "idle_status": ["idle_fee", None],
+    ...                   "idle_fee_wan": [2.5, None]})
+    >>> row = zone_summary(p, z, None).iloc[0]
+    >>> [row[k] for k in ("parcels", "share_a", "share_d", "idle_area_mu", "rank")]
+    [2, 0.25, 0.75, 10.0, None]
+    """
+    out = zones[["zone_code", "name", "lead_industry", "main_industries"]].copy()
+    out = out.drop_duplicates("zone_code").reset_index(drop=True)
+    if parcels is not None and len(parcels):
+        p = parcels.assign(
+            area=pd.to_numeric(parcels["area_mu"], errors="coerce").fillna(0.0),
+            fee=pd.to_numeric(parcels["idle_fee_wan"], errors="coerce").fillna(0.0),
+        )
+        graded = p["grade"].astype(str) != "none"
+        idle = p["idle_status"].astype(object).isin(IDLE_STATUSES)
+        p = p.assign(
+            graded=p["area"].where(graded, 0.0),
+            a=p["area"].where(p["grade"] == "A", 0.0),
+            d=p["area"].where(p["grade"] == "D", 0.0),
+            idle_area=p["area"].where(idle, 0.0),
+            idle_fee=p["fee"].where(idle, 0.0),
+        )
+        g = p.groupby("zone_code").agg(
+            area_mu=("area", "sum"),
+            parcels=("area", "size"),
+            graded=("graded", "sum"),
+            a=("a", "sum"),
+            d=("d", "sum"),
+            idle_area_mu=("idle_area", "sum"),
+            idle_fee_wan=("idle_fee", "sum"),
+        )
+        out = out.join(g, on="zone_code")
+    for col in ("area_mu", "graded", "a", "d", "idle_area_mu", "idle_fee_wan"):
+        if col not in out:
+            out[col] = np.nan
+    out["parcels"] = out.get("parcels", pd.Series(0, index=out.index)).fillna(0).astype(int)
+    graded_area = out["graded"].where(out["graded"] > 0)
+    out["share_a"] = (out["a"] / graded_area).astype(float)
+    out["share_d"] = (out["d"] / graded_area).astype(float)
+    out["rank"] = None
+    if ranks is not None and not ranks.empty:
+        r = ranks.dropna(subset=["zone_code", "rank"]).drop_duplicates("zone_code", keep="last")
+        text = r["zone_type"].fillna("").astype(str) + " 第 " + r["rank"].astype(int).astype(str)
+        text = (text + " 名").str.strip()
+        out["rank"] = out["zone_code"].map(dict(zip(r["zone_code"], text, strict=True)))
+        out["rank"] = out["rank"].astype(object).where(out["rank"].notna(), None)
+    return out.drop(columns=["graded", "a", "d"]).astype(object).where(out.notna(), None)
+
+
+def _attach_zone_summary(engine: Engine, data: MapData, year: int) -> None:
+    """``data.zone_summary`` from the parcels' facts and ``zone_evaluation`` of the year."""
+    if data.zones is None:
+        return
+    cols = ["year", "zone_code", "zone_type", "rank"]
+    ranks = read(engine, "zone_evaluation", columns=cols, required=False)
+    ranks = None if ranks is None else _only(ranks, "year", year)
+    if ranks is None or ranks.empty:
+        data.notes.append(f"开发区排名: 无 {year} 年评价结果 (先运行 devzone zones rank)")
+    data.zone_summary = zone_summary(data.parcels, data.zones, ranks)
+
+
 def read_map_data(
     engine: Engine, *, year: int, as_of: dt.date, area_crs: str | None = None
 ) -> MapData:
@@ -238,12 +315,14 @@ def read_map_data(
     _read_outlines(engine, data)
     parcels = _read_parcels(engine, data.zones, data.notes, resolve_area_crs(area_crs))
     if parcels is None:
+        _attach_zone_summary(engine, data, year)
         return data
     parcels = _attach_performance(engine, parcels, data, year)
     parcels = _attach_intensity(engine, parcels, data, year)
     parcels = _attach_idle(engine, parcels, data, as_of)
     parcels = _attach_fit(engine, parcels, data)
     data.parcels = gpd.GeoDataFrame(parcels, geometry="geom", crs=SRID).reset_index(drop=True)
+    _attach_zone_summary(engine, data, year)
     return data
 
 
