@@ -16,14 +16,16 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 import pyogrio  # noqa: F401  (load GDAL before SpatiaLite: the reverse order segfaults)
 from sqlalchemy import Engine, func, inspect, select
 
 from devzone.db.io import read, table_of
-from devzone.errors import InputError
+from devzone.errors import ConfigError, InputError
 from devzone.landuse.performance import parcel_area_m2
 from devzone.maps.build import basemap_of, build_map, render_html
 from devzone.maps.data import MapData
+from devzone.maps.tiles import local_basemap
 from devzone.policy import Policy, load_policy
 from devzone.settings import area_crs as resolve_area_crs
 from devzone.units import M2_PER_MU, SRID
@@ -286,6 +288,21 @@ def _attach_zone_summary(engine: Engine, data: MapData, year: int) -> None:
     data.zone_summary = zone_summary(data.parcels, data.zones, ranks)
 
 
+def _city(data: MapData) -> str | None:
+    """The prefecture-level city (adcode ``xxxx00``) holding the middle of the data."""
+    d = data.districts
+    frame = next((f for f in (data.parcels, data.zones) if f is not None and len(f)), None)
+    if d is None or frame is None:
+        return None
+    cities = d.loc[d["adcode"].astype(str).str.fullmatch(r"\d{4}(?<!00)00")]
+    if cities.empty:
+        return None
+    x0, y0, x1, y1 = frame.total_bounds
+    mid = shapely.Point((x0 + x1) / 2, (y0 + y1) / 2)
+    hit = cities.loc[cities.geometry.covers(mid)]
+    return str(hit["name"].iloc[0]) if len(hit) else None
+
+
 def read_map_data(
     engine: Engine, *, year: int, as_of: dt.date, area_crs: str | None = None
 ) -> MapData:
@@ -316,6 +333,7 @@ def read_map_data(
     parcels = _read_parcels(engine, data.zones, data.notes, resolve_area_crs(area_crs))
     if parcels is None:
         _attach_zone_summary(engine, data, year)
+        data.city = _city(data)
         return data
     parcels = _attach_performance(engine, parcels, data, year)
     parcels = _attach_intensity(engine, parcels, data, year)
@@ -323,6 +341,7 @@ def read_map_data(
     parcels = _attach_fit(engine, parcels, data)
     data.parcels = gpd.GeoDataFrame(parcels, geometry="geom", crs=SRID).reset_index(drop=True)
     _attach_zone_summary(engine, data, year)
+    data.city = _city(data)
     return data
 
 
@@ -338,6 +357,8 @@ def run_map(
     basemap: str | None = "osm",
     config: str | Path | None = None,
     policy: Policy | None = None,
+    tiles: str | None = None,
+    tianditu_key: str | None = None,
 ) -> dict[str, Any]:
     """Write the planners' map of ``year`` (performance) and ``as_of`` (idle land).
 
@@ -359,24 +380,42 @@ def run_map(
         A city's policy TOML overriding ``data/policy/maps.toml`` (loaded once).
     policy
         The typed policy, instead of ``config``.
+    tiles
+        A local XYZ tile folder, an ``.mbtiles`` file or an intranet URL template
+        (:func:`devzone.maps.tiles.local_basemap`); replaces ``basemap``.
+    tianditu_key
+        The 天地图 key for a basemap URL with ``{tk}``; default: ``[maps] tianditu_key``.
 
     Returns
     -------
     dict
-        ``{"outputs": [out_html], "headline": {...}}``.
+        ``{"outputs": [out_html], "headline": {...}, "network": bool}``: ``network``
+        is whether the basemap needs a network (``False``: none or local tiles).
 
     Raises
     ------
     ConfigError
-        The basemap is not one of ``[maps.basemaps]``.
+        The basemap is not one of ``[maps.basemaps]``, or needs a 天地图 key.
     InputError
-        ``out_html`` cannot be written.
+        ``out_html`` cannot be written, or ``tiles`` holds no tiles.
     """
     maps = (policy if policy is not None else load_policy(config)).maps
-    basemap = basemap or maps.default_basemap
-    basemap_of(maps, basemap)  # an unknown basemap fails before the database is read
+    if tiles:
+        local = local_basemap(tiles, Path(out_html))
+        base, network = local.basemap, local.network
+    else:
+        base = basemap_of(maps, basemap or maps.default_basemap)  # fails before reading
+        network = bool(base.url)
+    key = tianditu_key or maps.tianditu_key
+    if "{tk}" in base.url + base.labels_url and not key:
+        raise ConfigError(
+            f"the {base.label} basemap needs a key: pass --tianditu-key or set "
+            "DEVZONE_TIANDITU_KEY (or [maps] tianditu_key in your --config)"
+        )
     data = read_map_data(engine, year=year, as_of=as_of)
-    m, headline = build_map(data, year=year, as_of=as_of, basemap=basemap, policy=maps)
+    m, headline = build_map(
+        data, year=year, as_of=as_of, basemap=base, policy=maps, tianditu_key=key
+    )
     html = render_html(m)
     out = Path(out_html)
     try:
@@ -387,4 +426,4 @@ def run_map(
             f"cannot write the map ({exc.strerror}); choose another --out", file=str(out)
         ) from exc
     headline["文件大小 size (MB)"] = round(out.stat().st_size / 1e6, 2)
-    return {"outputs": [out], "headline": headline}
+    return {"outputs": [out], "headline": headline, "network": network}
