@@ -461,6 +461,17 @@
       });
       body.appendChild(el('div', 'dz-legend-crs', spec.crs));
       (spec.notes || []).forEach(function (n) { body.appendChild(el('div', 'dz-legend-note', n)); });
+      /* Fit between the top-right controls (layer list) and the map's bottom edge. */
+      function fit() {
+        var c = map.getContainer(), top = c.getBoundingClientRect().top;
+        var tr = c.querySelector('.leaflet-top.leaflet-right');
+        var used = tr && tr.children.length ? tr.getBoundingClientRect().bottom - top : 0;
+        var free = c.clientHeight - used - title.offsetHeight - 60;
+        body.style.maxHeight = Math.max(80, free) + 'px';
+      }
+      DZ.fitLegend = fit;
+      map.on('resize', fit);
+      setTimeout(fit, 0);
       return panel(box);
     };
     return ctl.addTo(map);
