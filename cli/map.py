@@ -31,7 +31,7 @@ def _parse_date(text: str | None, year: int) -> dt.date:
         ) from exc
 
 
-def map_command(
+def map_command(  # noqa: PLR0913  (one parameter per command-line option)
     year: Annotated[
         int | None,
         typer.Option(
@@ -91,8 +91,12 @@ def map_command(
     measure and scale controls. The HTML carries Leaflet and its plugins, so the data
     draws without network; online basemap tiles need one (a notice shows when they fail)."""
     from devzone.jobs.maps import map_period, run_map
+    from devzone.policy import load_policy, replace
     from devzone.spatial import engine_context
 
+    policy = load_policy(config)
+    if tianditu_key:
+        policy = replace(policy, maps=replace(policy.maps, tianditu_key=tianditu_key))
     eng = open_db(db)
     day = _parse_date(as_of, year or 0) if as_of else None  # year only fills a missing date
     year, day = map_period(eng, year=year, as_of=day)
@@ -103,9 +107,8 @@ def map_command(
             as_of=day,
             out_html=out,
             basemap=basemap,
-            config=config,
+            policy=policy,
             tiles=tiles,
-            tianditu_key=tianditu_key,
         )
     for label, value in result["headline"].items():
         console.print(f"{label}: {value}", highlight=False)

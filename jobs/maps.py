@@ -16,8 +16,8 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 import pyogrio  # noqa: F401  (load GDAL before SpatiaLite: the reverse order segfaults)
+import shapely
 from sqlalchemy import Engine, func, inspect, select
 
 from devzone.db.io import read, table_of
@@ -358,7 +358,6 @@ def run_map(
     config: str | Path | None = None,
     policy: Policy | None = None,
     tiles: str | None = None,
-    tianditu_key: str | None = None,
 ) -> dict[str, Any]:
     """Write the planners' map of ``year`` (performance) and ``as_of`` (idle land).
 
@@ -379,12 +378,12 @@ def run_map(
     config
         A city's policy TOML overriding ``data/policy/maps.toml`` (loaded once).
     policy
-        The typed policy, instead of ``config``.
+        The typed policy, instead of ``config``; ``policy.maps.tianditu_key`` fills
+        ``{tk}`` in a basemap URL (the CLI sets it from ``--tianditu-key`` /
+        ``DEVZONE_TIANDITU_KEY``).
     tiles
         A local XYZ tile folder, an ``.mbtiles`` file or an intranet URL template
         (:func:`devzone.maps.tiles.local_basemap`); replaces ``basemap``.
-    tianditu_key
-        The 天地图 key for a basemap URL with ``{tk}``; default: ``[maps] tianditu_key``.
 
     Returns
     -------
@@ -406,7 +405,7 @@ def run_map(
     else:
         base = basemap_of(maps, basemap or maps.default_basemap)  # fails before reading
         network = bool(base.url)
-    key = tianditu_key or maps.tianditu_key
+    key = maps.tianditu_key
     if "{tk}" in base.url + base.labels_url and not key:
         raise ConfigError(
             f"the {base.label} basemap needs a key: pass --tianditu-key or set "

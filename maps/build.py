@@ -393,7 +393,10 @@ class Canvas:
         digits = self.policy.precision
         return {
             "col": column,
-            "pts": [[round(float(a), digits), round(float(o), digits)] for a, o in zip(lat, lon)],
+            "pts": [
+                [round(float(a), digits), round(float(o), digits)]
+                for a, o in zip(lat, lon, strict=True)
+            ],
         }
 
 
@@ -437,9 +440,7 @@ def _filters(p: pd.DataFrame, year: int) -> dict:
     return {
         "groups": [
             _filter_group("grade", "亩均效益等级", p["grade"], GRADE_LABELS, "无评价"),
-            _filter_group(
-                "idle", "闲置状态", p["idle_status"], IDLE_STATUS_LABELS, "无认定结果"
-            ),
+            _filter_group("idle", "闲置状态", p["idle_status"], IDLE_STATUS_LABELS, "无认定结果"),
             _filter_group("zone", "所在开发区", p["zone_name"], None, "不在开发区内"),
             _filter_group("fit", "产业符合性", p["fit"], FIT_LABELS, "无产业数据"),
         ],
@@ -554,9 +555,7 @@ def _summary_attrs(z: pd.DataFrame, summary: pd.DataFrame | None) -> list[dict]:
     """The zone popup's facts from the job's zone summary (nothing without one)."""
     if summary is None:
         return []
-    s = z[["zone_code"]].merge(
-        summary.drop_duplicates("zone_code"), on="zone_code", how="left"
-    )
+    s = z[["zone_code"]].merge(summary.drop_duplicates("zone_code"), on="zone_code", how="left")
     return [
         _num_column(s["area_mu"], "宗地面积", decimals=2, unit="亩"),
         _num_column(s["parcels"], "宗地数", decimals=0, unit="宗"),

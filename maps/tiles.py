@@ -88,7 +88,9 @@ def mbtiles_to_folder(mbtiles: Path, folder: Path) -> str:
         finally:
             con.close()
     except sqlite3.Error as exc:
-        raise InputError(f"{mbtiles} is not a readable MBTiles file ({exc})", file=str(mbtiles))
+        raise InputError(
+            f"{mbtiles} is not a readable MBTiles file ({exc})", file=str(mbtiles)
+        ) from exc
     return ext
 
 

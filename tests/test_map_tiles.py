@@ -66,7 +66,8 @@ def test_bad_tile_sources_are_input_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="MBTiles"):
         local_basemap(str(tmp_path / "bad.mbtiles"), tmp_path / "m.html")
     url = local_basemap("http://10.1.2.3/tiles/{z}/{x}/{y}.png", tmp_path / "m.html")
-    assert url.network is True and url.basemap.url.startswith("http://10.1.2.3/")
+    assert url.network is True
+    assert url.basemap.url.startswith("http://10.1.2.3/")
 
 
 def _small_db(tmp_path: Path) -> Path:
@@ -88,17 +89,18 @@ def test_tianditu_needs_a_key_and_is_not_shifted(tmp_path: Path) -> None:
     eng = make_engine(str(_small_db(tmp_path)))
     with pytest.raises(ConfigError, match="DEVZONE_TIANDITU_KEY"):
         run_map(eng, year=YEAR, as_of=AS_OF, out_html=tmp_path / "t.html", basemap="tianditu")
+    from devzone.policy import load_policy, replace
+
+    policy = load_policy()
+    policy = replace(policy, maps=replace(policy.maps, tianditu_key="K123"))
     res = run_map(
-        eng,
-        year=YEAR,
-        as_of=AS_OF,
-        out_html=tmp_path / "t.html",
-        basemap="tianditu",
-        tianditu_key="K123",
-    )
+        eng, year=YEAR, as_of=AS_OF, out_html=tmp_path / "t.html", basemap="tianditu",
+        policy=policy,
+    )  # fmt: skip
     eng.dispose()
     html = (tmp_path / "t.html").read_text(encoding="utf-8")
-    assert "tk=K123" in html and "{tk}" not in html
+    assert "tk=K123" in html
+    assert "{tk}" not in html
     assert res["network"] is True
     assert res["headline"]["底图 basemap"] == "天地图 (WGS84)"
     assert '<html lang="zh-CN">' in html
