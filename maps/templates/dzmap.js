@@ -596,7 +596,7 @@
     });
     var keep = store.keep = new Uint8Array(store.n);
     var shownEl = el('div', 'dz-filter-count');
-    function recompute() {
+    function recompute(initial) {
       groups.forEach(function (g) { g.counts = g.spec.labels.map(function () { return 0; }); });
       var shown = 0;
       for (var f = 0; f < store.n; f++) {
@@ -614,6 +614,7 @@
         g.boxes.forEach(function (b, i) { b.count.textContent = ' (' + g.counts[i] + ')'; });
       });
       shownEl.textContent = DZ.text.filter_shown + ' ' + shown + ' / ' + store.n + ' 宗';
+      if (initial === true) { return shown; }  // everything is kept: already drawn
       DZ.layers.forEach(function (l) { if (l._store === store && l._map) { l._update(); } });
       if (DZ.popup && map.hasLayer(DZ.popup)) { map.closePopup(DZ.popup); }
       return shown;
@@ -669,7 +670,7 @@
     };
     ctl.addTo(map);
     DZ.refilter = recompute;
-    recompute();
+    recompute(true);
     return ctl;
   };
 
