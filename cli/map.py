@@ -31,6 +31,37 @@ def _parse_date(text: str | None, year: int) -> dt.date:
         ) from exc
 
 
+BasemapOption = Annotated[
+    str | None,
+    typer.Option(
+        "--basemap",
+        help="osm (OpenStreetMap, WGS84), gaode (高德, GCJ-02: the data is shifted to "
+        "match), tianditu (天地图, CGCS2000: needs --tianditu-key) or none (plain "
+        "background); default: [maps] default_basemap.",
+        show_default=False,
+    ),
+]
+TilesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tiles",
+        help="Basemap from a local XYZ tile folder (DIR/{z}/{x}/{y}.png, kept next to "
+        "the HTML), an .mbtiles file (unpacked to <out>_tiles/ next to the HTML) or an "
+        "intranet URL template; replaces --basemap. Tiles must be WGS84/CGCS2000.",
+        show_default=False,
+    ),
+]
+TiandituKeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tianditu-key",
+        envvar="DEVZONE_TIANDITU_KEY",
+        help="天地图 key (tk) for --basemap tianditu; or DEVZONE_TIANDITU_KEY.",
+        show_default=False,
+    ),
+]
+
+
 def map_command(  # noqa: PLR0913  (one parameter per command-line option)
     year: Annotated[
         int | None,
@@ -51,35 +82,9 @@ def map_command(  # noqa: PLR0913  (one parameter per command-line option)
         ),
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("map.html"),
-    basemap: Annotated[
-        str | None,
-        typer.Option(
-            "--basemap",
-            help="osm (OpenStreetMap, WGS84), gaode (高德, GCJ-02: the data is shifted to "
-            "match), tianditu (天地图, CGCS2000: needs --tianditu-key) or none (plain "
-            "background); default: [maps] default_basemap.",
-            show_default=False,
-        ),
-    ] = None,
-    tiles: Annotated[
-        str | None,
-        typer.Option(
-            "--tiles",
-            help="Basemap from a local XYZ tile folder (DIR/{z}/{x}/{y}.png, kept next to "
-            "the HTML), an .mbtiles file (unpacked to <out>_tiles/ next to the HTML) or an "
-            "intranet URL template; replaces --basemap. Tiles must be WGS84/CGCS2000.",
-            show_default=False,
-        ),
-    ] = None,
-    tianditu_key: Annotated[
-        str | None,
-        typer.Option(
-            "--tianditu-key",
-            envvar="DEVZONE_TIANDITU_KEY",
-            help="天地图 key (tk) for --basemap tianditu; or DEVZONE_TIANDITU_KEY.",
-            show_default=False,
-        ),
-    ] = None,
+    basemap: BasemapOption = None,
+    tiles: TilesOption = None,
+    tianditu_key: TiandituKeyOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
     engine: EngineOption = "local",
