@@ -130,7 +130,7 @@ def _read_outlines(engine: Engine, data: MapData) -> None:
         data.corridor_zones = members["zone_code"].dropna().astype(str)
 
 
-def _read_parcels(
+def _parcel_frame(
     engine: Engine, zones: pd.DataFrame | None, notes: list[str], area_crs: str
 ) -> gpd.GeoDataFrame | None:
     """Parcels with geometry, their area in 亩 and their zone's name."""
@@ -330,7 +330,7 @@ def read_map_data(
     """
     data = MapData()
     _read_outlines(engine, data)
-    parcels = _read_parcels(engine, data.zones, data.notes, resolve_area_crs(area_crs))
+    parcels = _parcel_frame(engine, data.zones, data.notes, resolve_area_crs(area_crs))
     if parcels is None:
         _attach_zone_summary(engine, data, year)
         data.city = _city(data)
