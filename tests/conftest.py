@@ -182,3 +182,41 @@ def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     return out
+
+
+@pytest.fixture(autouse=True)
+def _work_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs in its own temporary folder, so a command that writes relative to
+    the working directory (``out/`` by default) never touches the user's files."""
+    monkeypatch.chdir(tmp_path)
+
+
+def _repo_state() -> set[str]:
+    """Files git sees as new or modified in the repository (ignored ones aside)."""
+    res = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return set(res.stdout.splitlines()) if res.returncode == 0 else set()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config._devzone_repo_state = _repo_state()  # type: ignore[attr-defined]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when a test wrote into the repository (outside its tmp folder)."""
+    before = getattr(session.config, "_devzone_repo_state", None)
+    if before is None:
+        return
+    written = sorted(
+        line
+        for line in _repo_state() - before
+        if not any(part in line for part in ("test-artifacts/", "__pycache__", ".pytest_cache"))
+    )
+    if written:
+        print("\nTests wrote into the repository:\n  " + "\n  ".join(written))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
