@@ -68,6 +68,7 @@ import numpy as np
 import pandas as pd
 
 from devzone.landuse.idle_buildings import building_totals
+from devzone.landuse.idle_causes import classify_causes
 from devzone.landuse.idle_columns import (
     anniversary,
     column,
@@ -81,6 +82,7 @@ from devzone.units import M2_PER_MU
 from devzone.vocab import FEE_STATUSES, SUPERVISION_CATEGORIES, UNUSED_STATUSES
 
 __all__ = [
+    "FEE_DUE_STATUSES",
     "NIL_FEE_STATUSES",
     "deadlines",
     "developed_share",
@@ -98,14 +100,20 @@ __all__ = [
     "is_supplied",
     "next_step",
     "not_started_stage",
+    "reaches",
     "start_evidence",
     "status_codes",
     "supervision_category",
 ]
 
-#: Statuses that owe no fee: recovered free (Art. 14 (二)) or idle for a government
-#: cause (Art. 8). The fee-bearing ones are :data:`devzone.vocab.FEE_STATUSES`.
+#: Statuses that owe no fee of their own: recovered free (Art. 14 (二); the first-year
+#: fee already due stays, :data:`FEE_DUE_STATUSES`) or idle for a government cause
+#: (Art. 8). The fee-bearing ones are :data:`devzone.vocab.FEE_STATUSES`.
 NIL_FEE_STATUSES = ("idle_recover", "government_cause")
+
+#: Statuses whose ``idle_fee_wan`` is the fee due (Art. 14 (一)): the fee-bearing ones
+#: and ``idle_recover`` (the first-year fee, due before the recovery).
+FEE_DUE_STATUSES = (*FEE_STATUSES, "idle_recover")
 
 #: The stages of land not started, in the order of the procedure (Art. 2, 14).
 _STAGES = ("no_start_date", "not_due", "overdue", "idle_fee", "idle_recover")
@@ -115,6 +123,22 @@ _NOT_SUPPLIED, _NOT_USED, _UNDER_USED = SUPERVISION_CATEGORIES[:3]  # 批而未�
 
 
 # --- started (动工, Art. 30) -----------------------------------------------------------
+
+
+def reaches(value: Any, threshold: float, *, rel_tol: float) -> np.ndarray:
+    """True where ``value`` reaches ``threshold`` at the relative tolerance ``rel_tol``.
+
+    ``value >= threshold × (1 - rel_tol)``: a measured share below the threshold by
+    less than the measurement noise counts as reaching it; NaN never does.
+
+    Examples
+    --------
+    >>> reaches([0.0499999999, 0.0499, float("nan")], 0.05, rel_tol=1e-8).tolist()
+    [True, False, False]
+    """
+    v = np.asarray(value, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return v >= threshold * (1.0 - rel_tol)
 
 
 def is_supplied(units: pd.DataFrame) -> np.ndarray:
@@ -155,7 +179,8 @@ def start_evidence(
 
     ``actual_start_date`` when the actual start date is on or before ``as_of``, else
     ``buildings`` when footprints cover at least ``policy.start_footprint_share`` of the
-    unit, else ``none``.
+    unit, judged at the relative ``policy.share_tolerance`` (:func:`reaches`: a share of
+    exactly 5 % measured as 0.0499999999 counts), else ``none``.
 
     Examples
     --------
@@ -167,7 +192,9 @@ def start_evidence(
     """
     by_date = _started_by_date(units, as_of)
     share = np.asarray(footprint_share, dtype=float)
-    by_buildings = ~by_date & (share >= policy.start_footprint_share)
+    by_buildings = ~by_date & reaches(
+        share, policy.start_footprint_share, rel_tol=policy.share_tolerance
+    )
     codes = np.select([by_date, by_buildings], ["actual_start_date", "buildings"], "none")
     return pd.Series(codes, index=units.index)
 
@@ -250,20 +277,20 @@ def is_stalled(
 
 
 def government_cause(units: pd.DataFrame, *, policy: IdlePolicy) -> np.ndarray:
-    """True where the progress record names a government cause (政府原因, Art. 8).
+    """True where the progress record shows a government cause (政府原因, Art. 8).
 
-    A value listed in ``policy.no_cause_values`` (``无``, ``-`` …) names none.
+    The recorded text is classified against the Art. 8 causes
+    (:func:`devzone.landuse.idle_causes.classify_causes`): unrecognised text
+    (``企业自身资金原因``) is not a government cause; an explicit 是否政府原因 flag wins.
 
     Examples
     --------
     >>> from devzone.policy import load_policy
-    >>> u = pd.DataFrame({"government_cause": ["文物保护", "无", None]})
+    >>> u = pd.DataFrame({"government_cause": ["文物保护", "无", None, "市场原因"]})
     >>> government_cause(u, policy=load_policy().idle).tolist()
-    [True, False, False]
+    [True, False, False, False]
     """
-    cause = text_column(units, "government_cause").fillna("").astype(str).str.strip()
-    no_cause = {str(v).strip() for v in policy.no_cause_values}
-    return (~cause.isin(no_cause)).to_numpy()
+    return classify_causes(units, policy=policy)["government"].to_numpy()
 
 
 def disposal_options(status: pd.Series, *, policy: IdlePolicy) -> pd.Series:
@@ -358,6 +385,7 @@ def status_codes(
         completed & late,
         completed,
         stalled & government,
+        stalled & _stalled_recoverable(units, as_of=as_of, policy=policy),
         stalled,
         started,
         idle & government,
@@ -368,12 +396,24 @@ def status_codes(
         "completed_late",
         "completed",
         "government_cause",
+        "idle_recover",
         "idle_stalled",
         "under_construction",
         "government_cause",
         stage.to_numpy(dtype=object),
     ]
     return pd.Series(np.select(conditions, choices), index=units.index)
+
+
+def _stalled_recoverable(
+    units: pd.DataFrame, *, as_of: pd.Timestamp, policy: IdlePolicy
+) -> np.ndarray:
+    """Stalled land suspended ``recover_after_years`` full years, when the city reads
+    Art. 14 (二) as reaching it (``recover_stalled``); all False otherwise."""
+    if not policy.recover_stalled:
+        return np.zeros(len(units), dtype=bool)
+    since = anniversary(date_column(units, "suspended_date"), policy.recover_after_years)
+    return (as_of >= since).to_numpy()
 
 
 # --- dates and deadlines ---------------------------------------------------------------
@@ -397,9 +437,9 @@ def idle_since(
     [Timestamp('2018-12-31 00:00:00'), NaT]
     """
     stalled = np.asarray(stalled, dtype=bool)
-    government = status.eq("government_cause").to_numpy()
-    not_started = status.isin(("idle_fee", "idle_recover")).to_numpy() | (government & ~stalled)
-    stalled_idle = status.eq("idle_stalled").to_numpy() | (government & stalled)
+    either = status.isin(("idle_recover", "government_cause")).to_numpy()
+    not_started = status.eq("idle_fee").to_numpy() | (either & ~stalled)
+    stalled_idle = status.eq("idle_stalled").to_numpy() | (either & stalled)
     since = pd.Series(pd.NaT, index=units.index, dtype="datetime64[ns]")
     start = anniversary(date_column(units, "agreed_start_date"), policy.idle_after_years)
     since[not_started] = start[not_started]
@@ -482,18 +522,22 @@ def deadlines(
 def idle_fee_wan(status: pd.Series, price_wan: Any, *, fee_rate: float) -> pd.Series:
     """The idle fee in 万元: ``fee_rate`` × the supply price (Art. 14 (一)).
 
-    Due on :data:`devzone.vocab.FEE_STATUSES` (unknown, NaN, without a price); 0 on
-    :data:`NIL_FEE_STATUSES` (recovered free, or a government cause); NaN elsewhere.
+    Due on :data:`FEE_DUE_STATUSES`: the fee-bearing statuses
+    (:data:`devzone.vocab.FEE_STATUSES`) and ``idle_recover``, whose fee fell due in the
+    first idle year and does not vanish when the land becomes a recovery candidate
+    (:func:`fee_note` says so). Unknown (NaN) without a price; 0 on a government cause
+    (Art. 8); NaN elsewhere.
 
     Examples
     --------
-    >>> st = pd.Series(["idle_fee", "idle_fee", "idle_recover", "overdue"])
-    >>> idle_fee_wan(st, [1234.5, None, 500.0, 500.0], fee_rate=0.2).tolist()
-    [246.9, nan, 0.0, nan]
+    >>> st = pd.Series(["idle_fee", "idle_fee", "idle_recover", "government_cause", "overdue"])
+    >>> idle_fee_wan(st, [1234.5, None, 500.0, 500.0, 500.0], fee_rate=0.2).tolist()
+    [246.9, nan, 100.0, 0.0, nan]
     """
     price = pd.to_numeric(pd.Series(price_wan, index=status.index), errors="coerce")
-    fee = np.where(status.isin(FEE_STATUSES).to_numpy(), price.to_numpy(float) * fee_rate, np.nan)
-    fee = np.where(status.isin(NIL_FEE_STATUSES).to_numpy(), 0.0, fee)
+    due = status.isin(FEE_DUE_STATUSES).to_numpy()
+    fee = np.where(due, price.to_numpy(float) * fee_rate, np.nan)
+    fee = np.where(status.eq("government_cause").to_numpy(), 0.0, fee)
     return pd.Series(fee, index=status.index, dtype=float)
 
 
@@ -507,17 +551,22 @@ def fee_note(status: pd.Series, price_wan: Any, *, fee_rate: float) -> pd.Series
     """
     price = pd.to_numeric(pd.Series(price_wan, index=status.index), errors="coerce")
     due = status.isin(FEE_STATUSES).to_numpy()
+    recover = status.eq("idle_recover").to_numpy()
+    no_price = price.isna().to_numpy()
     notes = np.select(
         [
-            due & price.isna().to_numpy(),
+            due & no_price,
             due,
-            status.eq("idle_recover").to_numpy(),
+            recover & no_price,
+            recover,
             status.eq("government_cause").to_numpy(),
         ],
         [
             "成交价格缺失, 闲置费无法计算",
             f"成交价格 × {fee_rate:.0%} (第十四条第一项)",
-            "满两年未动工, 无偿收回 (第十四条第二项), 不再计征闲置费",
+            "满一年应缴的闲置费: 成交价格缺失, 无法计算; 满两年, 无偿收回 (第十四条第二项)",
+            f"满一年应缴的闲置费 (成交价格 × {fee_rate:.0%}, 第十四条第一项) 不因收回而免除;"
+            " 满两年, 无偿收回 (第十四条第二项)",
             "政府原因 (第八条), 不征收土地闲置费",
         ],
         "",
@@ -626,6 +675,37 @@ def _unit_columns(units: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     )
 
 
+def extended_units(units: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The units with an Art. 12 extension (延长动工开发期限, ``extended_start_date``)
+    judged from it: the extended date replaces the agreed start, so the idle clock
+    restarts from it. Returns the units (a copy when any is extended) and the mask.
+
+    Examples
+    --------
+    >>> u = pd.DataFrame({"agreed_start_date": pd.to_datetime(["2017-06-01"] * 2),
+    ...                   "extended_start_date": pd.to_datetime(["2019-06-01", None])})
+    >>> judged, ext = extended_units(u)
+    >>> [str(d.date()) for d in judged["agreed_start_date"]], ext.tolist()
+    (['2019-06-01', '2017-06-01'], [True, False])
+    """
+    ext = date_column(units, "extended_start_date")
+    mask = ext.notna().to_numpy()
+    if not mask.any():
+        return units, mask
+    judged = units.copy()
+    judged["agreed_start_date"] = ext.where(ext.notna(), date_column(units, "agreed_start_date"))
+    return judged, mask
+
+
+def _with_extension(reasons: pd.Series, units: pd.DataFrame, extended: np.ndarray) -> pd.Series:
+    """Append the extension to the reason of each extended unit."""
+    if not extended.any():
+        return reasons
+    ext = date_column(units, "agreed_start_date").dt.strftime("%Y-%m-%d")
+    note = "; 已延长动工开发期限至 " + ext + " (第十二条), 自该日重新计算"
+    return reasons.where(~extended, reasons + note)
+
+
 def idle_status(
     units: pd.DataFrame,
     *,
@@ -677,6 +757,8 @@ def idle_status(
     ('idle_fee', 100.0)
     """
     day = pd.Timestamp(as_of).normalize()
+    contract = units
+    units, extended = extended_units(units)
     supplied = is_supplied(units)
     completed = is_completed(units, as_of=day)
     judged = far_judged(units, as_of=day)
@@ -692,7 +774,9 @@ def idle_status(
     evidence = start_evidence(units, as_of=day, footprint_share=share, policy=policy)
     started = evidence.ne("none").to_numpy() | completed
     stalled = is_stalled(units, as_of=day, started=started, policy=policy)
-    gov = government_cause(units, policy=policy)
+    causes = classify_causes(units, policy=policy)
+    # An Art. 12 extension gives a new deadline: the exemption ends after it.
+    gov = causes["government"].to_numpy() & ~(extended & (day > units["agreed_start_date"]))
     status = status_codes(
         units, as_of=day, started=started, stalled=stalled, government=gov, policy=policy
     )
@@ -701,7 +785,9 @@ def idle_status(
     dates = deadlines(units, status, as_of=day, stalled=stalled, policy=policy)
     columns = {
         "status": status,
-        "status_reason": status_reasons(units, status, evidence=evidence, policy=policy),
+        "status_reason": _with_extension(
+            status_reasons(units, status, evidence=evidence, policy=policy), units, extended
+        ),
         "start_evidence": np.where(supplied, evidence.to_numpy(), "none"),
         "footprint_share": share,
         "developed_share": developed_share(units),
@@ -710,6 +796,7 @@ def idle_status(
         "idle_fee_wan": idle_fee_wan(status, price, fee_rate=policy.fee_rate),
         "fee_note": fee_note(status, price, fee_rate=policy.fee_rate),
         "government_cause": text_column(units, "government_cause").where(gov, None),
+        "cause_check": causes["cause_check"],
         "disposal_options": disposal_options(status, policy=policy),
         "supervision_category": supervision_category(
             units, status, as_of=day, started=started, far=far
@@ -717,7 +804,7 @@ def idle_status(
         "far": far,
         "far_min": number_column(units, "far_min").to_numpy(),
     }
-    out = _unit_columns(units, day)
+    out = _unit_columns(contract, day)
     for name, values in columns.items():
         out[name] = values  # Series are indexed like ``units``
     return out
