@@ -36,19 +36,37 @@ Decisions the code takes (tested in ``tests/test_idle.py``):
   :func:`devzone.spatial.footprint_share` (so ``--engine local|dask|postgis`` applies).
   Only parcels lacking an actual start are overlaid. A completed parcel (actual
   completion date on or before as-of) counts as started. An actual start date after
-  the as-of date does not count (the record is read as of that day).
+  the as-of date does not count (the record is read as of that day). The share is
+  judged at the relative tolerance ``share_tolerance`` (:func:`devzone.units.at_least`):
+  a share of exactly 5 % measured as 0.0499999999 after the EPSG:4490 round trip counts.
+* **Progress as of the date**: a progress record filed after the as-of date
+  (``report_date`` later) is not used for it
+  (:func:`devzone.landuse.idle_units.attach_progress`).
 * **Stalled** (Art. 2, second sentence): started, not completed, developed area below
   1/3 of the parcel **or** investment below 25% of the total, and suspended (not resumed
   by the as-of date) for one full year: ``idle_stalled`` from suspension + 1 year, fee due.
-  The code does not escalate stalled land to free recovery (Art. 14 (二) speaks of land
-  not started); the planner decides.
+  Stalled land suspended two full years or more is not escalated to free recovery by
+  default: Art. 14 (二) speaks of land 未动工开发满两年, and stalled land was started;
+  the planner decides. ``[idle] recover_stalled = true`` (a city reading Art. 2 as making
+  stalled land idle land for every purpose of Art. 14) makes it ``idle_recover`` from
+  suspension + ``recover_after_years``.
 * **Government cause** (Art. 8): land that would be ``idle_fee``, ``idle_recover`` or
-  ``idle_stalled`` but whose progress record names a cause becomes ``government_cause``:
-  no fee (0 万元), no recovery, the Art. 12 options listed.
+  ``idle_stalled`` whose recorded cause is recognised as an Art. 8 cause
+  (:mod:`devzone.landuse.idle_causes`, patterns ``[idle.cause_keywords]``) or whose
+  是否政府原因 flag is set becomes ``government_cause``: no fee (0 万元), no recovery, the
+  Art. 12 options listed. Unrecognised text (``企业自身资金原因``, ``市场原因``) is the
+  holder's: the land is judged as such and ``cause_check`` says ``待确认: <text>``.
+* **Art. 12 extension** (``extended_start_date``, 延期开工时间): a new deadline, not an
+  indefinite exemption. The extended date replaces the agreed start, so the idle clock
+  restarts from it: ``not_due`` up to it, ``overdue`` after it, ``idle_fee`` one full
+  year after it; the government cause exempts no longer once the date has passed.
 * **No agreed start date** and not started: ``no_start_date`` — it cannot be judged; the
   record is flagged for completion (no fee, no deadline).
 * **No price**: the fee is unknown (NULL) and ``fee_note`` says ``成交价格缺失,
-  闲置费无法计算``.
+  闲置费无法计算``; the console and the ledger count the idle parcels whose fee is unknown.
+* **Recovery keeps the first-year fee**: land ``idle_recover`` carries in ``idle_fee_wan``
+  the fee that fell due in its first idle year (rate × price; Art. 14 (一)), with
+  ``fee_note`` saying it is not waived by the recovery (Art. 14 (二)).
 * ``days_idle`` counts days from ``idle_since`` (the day the land became idle) to the
   as-of date, so it is 0 on the first idle day.
 * **Supervision categories**: ``批而未供`` = no supply contract; ``供而未用`` = supplied
@@ -58,6 +76,10 @@ Decisions the code takes (tested in ``tests/test_idle.py``):
   the parcel has buildings with a floor area) or below the committed investment intensity.
   ``far`` is computed only where it is judged (completed or past the agreed completion,
   with an agreed FAR), which keeps the building placement off the other parcels.
+  Land still building past its agreed completion date is **not** 供而未用: it was started
+  (used), so Art. 2's idle test does not reach it; it is judged as 用而未尽 against its FAR
+  and committed investment from the day after the agreed completion date (overdue
+  completion is a contract matter, shown as ``completed_late`` once completed).
 """
 
 from __future__ import annotations
@@ -78,7 +100,7 @@ from devzone.landuse.idle_columns import (
 )
 from devzone.landuse.idle_reasons import status_reasons
 from devzone.policy.sections import IdlePolicy, IntensityPolicy
-from devzone.units import M2_PER_MU
+from devzone.units import M2_PER_MU, at_least
 from devzone.vocab import FEE_STATUSES, SUPERVISION_CATEGORIES, UNUSED_STATUSES
 
 __all__ = [
@@ -100,7 +122,6 @@ __all__ = [
     "is_supplied",
     "next_step",
     "not_started_stage",
-    "reaches",
     "start_evidence",
     "status_codes",
     "supervision_category",
@@ -123,22 +144,6 @@ _NOT_SUPPLIED, _NOT_USED, _UNDER_USED = SUPERVISION_CATEGORIES[:3]  # 批而未�
 
 
 # --- started (动工, Art. 30) -----------------------------------------------------------
-
-
-def reaches(value: Any, threshold: float, *, rel_tol: float) -> np.ndarray:
-    """True where ``value`` reaches ``threshold`` at the relative tolerance ``rel_tol``.
-
-    ``value >= threshold × (1 - rel_tol)``: a measured share below the threshold by
-    less than the measurement noise counts as reaching it; NaN never does.
-
-    Examples
-    --------
-    >>> reaches([0.0499999999, 0.0499, float("nan")], 0.05, rel_tol=1e-8).tolist()
-    [True, False, False]
-    """
-    v = np.asarray(value, dtype=float)
-    with np.errstate(invalid="ignore"):
-        return v >= threshold * (1.0 - rel_tol)
 
 
 def is_supplied(units: pd.DataFrame) -> np.ndarray:
@@ -179,8 +184,9 @@ def start_evidence(
 
     ``actual_start_date`` when the actual start date is on or before ``as_of``, else
     ``buildings`` when footprints cover at least ``policy.start_footprint_share`` of the
-    unit, judged at the relative ``policy.share_tolerance`` (:func:`reaches`: a share of
-    exactly 5 % measured as 0.0499999999 counts), else ``none``.
+    unit, judged at the relative ``policy.share_tolerance``
+    (:func:`~devzone.units.at_least`: a share of exactly 5 % measured as 0.0499999999
+    counts), else ``none``.
 
     Examples
     --------
@@ -192,7 +198,7 @@ def start_evidence(
     """
     by_date = _started_by_date(units, as_of)
     share = np.asarray(footprint_share, dtype=float)
-    by_buildings = ~by_date & reaches(
+    by_buildings = ~by_date & at_least(
         share, policy.start_footprint_share, rel_tol=policy.share_tolerance
     )
     codes = np.select([by_date, by_buildings], ["actual_start_date", "buildings"], "none")
