@@ -70,7 +70,7 @@ def mu_at_least(area_m2: Any, mu: float, *, decimals: int = 2) -> np.ndarray:
 
     Examples
     --------
-    >>> mu_at_least([3333.33, 3333.0, float("nan")], 5.0).tolist()
+    >>> mu_at_least([3333.33, 3326.67, float("nan")], 5.0).tolist()  # 5.00 and 4.99 亩
     [True, False, False]
     """
     a = np.asarray(area_m2, dtype=float)

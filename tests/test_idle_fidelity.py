@@ -28,7 +28,7 @@ def policy() -> IdlePolicy:
     assert pol.fee_rate == 0.20
     assert pol.recover_after_years == 2
     assert pol.start_footprint_share == 0.05
-    assert pol.share_tolerance == 1e-9
+    assert pol.share_tolerance == 1e-8
     assert pol.recover_stalled is False
     return pol
 
