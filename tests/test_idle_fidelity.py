@@ -257,3 +257,28 @@ def test_job_classifies_causes_counts_unknown_fees_and_ignores_later_records(
     assert "原因认定 (待确认: 请核实)" in cells
     assert "待确认: 企业自身资金原因" in cells
     assert any(isinstance(c, str) and "1 宗价款缺失" in c for c in cells)
+
+
+def test_cli_idle_says_how_many_idle_fees_are_unknown(tmp_path) -> None:
+    import subprocess
+
+    from test_idle_job import DEVZONE
+
+    from devzone.db.admin import init_db
+    from devzone.db.engine import make_engine
+
+    db = tmp_path / "x.gpkg"
+    eng = make_engine(str(db), create=True)
+    init_db(eng)
+    load_small(eng)  # P2 is idle_fee without a price; P1 idle_recover 500 × 20% = 100
+    eng.dispose()
+    ok = subprocess.run(
+        [DEVZONE, "idle", "--as-of", "2019-12-31", "--db", str(db), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    out = " ".join(ok.stdout.split())
+    assert "闲置费 idle fee (万元): 100.00 (1 宗价款缺失未计)" in out
+    assert "闲置费未知 idle parcels without a price (fee unknown): 1" in out
