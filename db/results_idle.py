@@ -64,6 +64,9 @@ class ParcelIdleStatus(Base):
     )
     fee_note: Mapped[str | None] = mapped_column(Text, comment="闲置费说明")
     government_cause: Mapped[str | None] = mapped_column(Text, comment="政府原因 (第八条)")
+    cause_check: Mapped[str | None] = mapped_column(
+        Text, comment="原因认定 (识别的第八条原因/是否政府原因标记/待确认: 原文)"
+    )
     disposal_options: Mapped[str | None] = mapped_column(
         Text, comment="可选处置方式 (第十二条, 以；分隔)"
     )

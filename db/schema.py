@@ -310,3 +310,9 @@ class ProjectProgress(_Provenance, Base):
     suspended_date: Mapped[dt.date | None] = mapped_column(Date, comment="停工日期")
     resumed_date: Mapped[dt.date | None] = mapped_column(Date, comment="复工日期")
     government_cause: Mapped[str | None] = mapped_column(Text, comment="政府原因 (第八条)")
+    government_cause_flag: Mapped[bool | None] = mapped_column(
+        Boolean, comment="是否政府原因 (明确标记, 优先于原因文本)"
+    )
+    extended_start_date: Mapped[dt.date | None] = mapped_column(
+        Date, comment="延期开工时间 (第十二条延长动工开发期限至)"
+    )

@@ -247,7 +247,8 @@ def _parse_bool(draft: Draft, f: Field, label: str, raw: pd.Series, unit: str | 
 
 
 def _parse_number(draft: Draft, f: Field, label: str, raw: pd.Series, unit: str | None) -> None:
-    """A number in the field's unit: not negative, in :data:`RANGES`, whole for ``int``."""
+    """A number in the field's unit: not negative unless the field is ``signed``, in
+    :data:`RANGES`, whole for ``int``."""
     name, probs = f.name, draft.problems
     if name == "use_years":
         raw, multi = _longest_term(raw)
@@ -258,9 +259,9 @@ def _parse_number(draft: Draft, f: Field, label: str, raw: pd.Series, unit: str 
             )
     values, bad = parse_numbers(raw, unit=f.unit, header_unit=unit)
     probs.add(bad, label, raw, "not a number (in a known unit)")
-    neg = values < 0
+    neg = (values < 0) & (not f.signed)
     probs.add(neg, label, raw, "negative value")
-    lo, hi = RANGES.get(name, (0, np.inf))
+    lo, hi = RANGES.get(name, (-np.inf if f.signed else 0, np.inf))
     out_of_range = ~neg & ~values.between(lo, hi) & values.notna()
     probs.add(out_of_range, label, raw, f"outside the valid range {lo}–{hi}")
     if f.ftype == "int":

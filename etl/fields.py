@@ -104,7 +104,9 @@ class Field:
     ``ftype`` is one of ``text``, ``code`` (identifier, upper-cased), ``date``,
     ``year``, ``num``, ``int``, ``bool``; ``unit`` is the canonical unit of a number
     (``m2``, ``ha``, ``wan``, ``wan_per_mu`` …) used to convert values whose header or
-    cell names another unit.
+    cell names another unit. ``signed`` numbers may be negative (tax refunds, losses in
+    value added or profit); every other number is refused when negative, with the reason
+    (areas, prices, employees, energy).
     """
 
     name: str
@@ -112,6 +114,7 @@ class Field:
     aliases: tuple[str, ...]
     unit: str | None = None
     label: str = ""
+    signed: bool = False
 
 
 #: Completes a cleaned chunk of one kind (derived columns, kind-specific checks).

@@ -30,9 +30,11 @@ from devzone.etl.fields import (
 __all__ = ["KINDS", "KIND_ALIASES", "MIN_COVERAGE", "detect_kind"]
 
 
-def F(name: str, ftype: str, label: str, *aliases: str, unit: str | None = None) -> Field:
-    """Shorthand: the label is always an alias too."""
-    return Field(name, ftype, (label, *aliases), unit=unit, label=label)
+def F(
+    name: str, ftype: str, label: str, *aliases: str, unit: str | None = None, signed: bool = False
+) -> Field:
+    """Shorthand: the label is always an alias too; ``signed`` numbers may be negative."""
+    return Field(name, ftype, (label, *aliases), unit=unit, label=label, signed=signed)
 
 
 _SUPPLY = KindSpec(
@@ -202,9 +204,36 @@ _INDICATOR = KindSpec(
         F("year", "year", "年度", "year", "年份", "统计年度"),
         F("industry_code", "code", "行业代码", "industry_code", "hydm", "国民经济行业代码"),
         F("is_above_scale", "bool", "是否规上", "is_above_scale", "规上企业", "是否规模以上"),
-        F("tax_wan", "num", "税收实际贡献", "tax_wan", "tax", "实缴税金", "税收", unit="wan"),
-        F("revenue_wan", "num", "营业收入", "revenue_wan", "revenue", "主营业务收入", unit="wan"),
-        F("value_added_wan", "num", "工业增加值", "value_added_wan", "value_added", unit="wan"),
+        F(
+            "tax_wan",
+            "num",
+            "税收实际贡献",
+            "tax_wan",
+            "tax",
+            "实缴税金",
+            "税收",
+            unit="wan",
+            signed=True,
+        ),
+        F(
+            "revenue_wan",
+            "num",
+            "营业收入",
+            "revenue_wan",
+            "revenue",
+            "主营业务收入",
+            unit="wan",
+            signed=True,
+        ),
+        F(
+            "value_added_wan",
+            "num",
+            "工业增加值",
+            "value_added_wan",
+            "value_added",
+            unit="wan",
+            signed=True,
+        ),
         F("energy_tce", "num", "综合能耗", "energy_tce", "energy", unit="tce"),
         F(
             "emissions_t",
@@ -215,9 +244,17 @@ _INDICATOR = KindSpec(
             "污染物排放当量",
             unit="t",
         ),
-        F("rd_wan", "num", "研发经费", "rd_wan", "rd", "研发经费支出", unit="wan"),
+        F("rd_wan", "num", "研发经费", "rd_wan", "rd", "研发经费支出", unit="wan", signed=True),
         F("employees", "num", "年平均职工人数", "employees", "职工人数", unit="person"),
-        F("tech_invest_wan", "num", "技改投资", "tech_invest_wan", "技术改造投资", unit="wan"),
+        F(
+            "tech_invest_wan",
+            "num",
+            "技改投资",
+            "tech_invest_wan",
+            "技术改造投资",
+            unit="wan",
+            signed=True,
+        ),
         F("status", "text", "经营状态", "status", "企业状态"),
         F("production_start_year", "year", "投产年份", "production_start_year", "投产年度"),
     ),
@@ -285,6 +322,21 @@ _PROGRESS = KindSpec(
         F("suspended_date", "date", "停工日期", "suspended_date"),
         F("resumed_date", "date", "复工日期", "resumed_date"),
         F("government_cause", "text", "政府原因", "government_cause", "闲置原因"),
+        F(
+            "government_cause_flag",
+            "bool",
+            "是否政府原因",
+            "government_cause_flag",
+            "sfzfyy",
+        ),
+        F(
+            "extended_start_date",
+            "date",
+            "延期开工时间",
+            "extended_start_date",
+            "延长动工期限至",
+            "延长开工期限至",
+        ),
     ),
 )
 

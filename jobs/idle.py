@@ -28,16 +28,17 @@ from sqlalchemy import Engine
 
 from devzone.db.io import parcels_with_contract, read, synthetic_data, write_frame
 from devzone.landuse.exit import exit_candidates
-from devzone.landuse.idle import idle_status
+from devzone.landuse.idle import FEE_DUE_STATUSES, idle_status
+from devzone.landuse.idle_causes import TO_CONFIRM
 from devzone.landuse.idle_units import attach_progress, supply_units
 from devzone.landuse.supervision import zone_summary
 from devzone.policy import Policy, load_policy
 from devzone.reports.idle_ledger import write_ledger
 from devzone.reports.notices import render_notices
 from devzone.units import M2_PER_HA, SRID
-from devzone.vocab import FEE_STATUSES, IDLE_STATUSES
+from devzone.vocab import IDLE_STATUSES
 
-__all__ = ["IdleResults", "judge", "run_idle", "status_frame"]
+__all__ = ["IdleResults", "fee_unknown", "judge", "run_idle", "status_frame"]
 
 #: The frames :func:`judge` computes, by result table.
 IdleResults = dict[str, pd.DataFrame]
@@ -69,7 +70,8 @@ def judge(
     parcels = parcels_with_contract(engine)
     supply = read(engine, "land_supply", required=False)
     units = supply_units(parcels, supply, area_crs=area_crs)
-    units = attach_progress(units, read(engine, "project_progress", required=False))
+    progress = read(engine, "project_progress", required=False)
+    units = attach_progress(units, progress, as_of=as_of)
     status = idle_status(
         units,
         as_of=as_of,
@@ -115,14 +117,37 @@ def status_frame(status: pd.DataFrame, units: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(status.assign(geom=geoms), geometry="geom", crs=SRID)
 
 
+def fee_unknown(status: pd.DataFrame) -> int:
+    """Idle parcels whose fee is unknown (no price: 价款缺失).
+
+    Examples
+    --------
+    >>> fee_unknown(pd.DataFrame({"status": ["idle_fee", "idle_recover", "overdue"],
+    ...                           "idle_fee_wan": [None, 100.0, None]}))
+    1
+    """
+    idle = status["status"].isin(IDLE_STATUSES)
+    return int((idle & status["idle_fee_wan"].isna()).sum())
+
+
+def _fee_total(status: pd.DataFrame) -> float | str:
+    """The fee total (万元), with ``(N 宗价款缺失未计)`` when N idle parcels lack a price."""
+    due = status["status"].isin(FEE_DUE_STATUSES)
+    total = round(float(status.loc[due, "idle_fee_wan"].sum()), 2)
+    unknown = fee_unknown(status)
+    return f"{total:.2f} ({unknown} 宗价款缺失未计)" if unknown else total
+
+
 def _headline(status: pd.DataFrame, exits: pd.DataFrame, notices: int) -> dict[str, Any]:
     idle = status["status"].isin(IDLE_STATUSES)
-    fee_due = status["status"].isin(FEE_STATUSES)
+    confirm = status["cause_check"].fillna("").str.startswith(TO_CONFIRM)
     return {
         "宗地 parcels judged": len(status),
         "闲置 idle parcels": int(idle.sum()),
         "闲置面积 idle area (ha)": round(float(status.loc[idle, "area_m2"].sum()) / M2_PER_HA, 2),
-        "闲置费 idle fee (万元)": round(float(status.loc[fee_due, "idle_fee_wan"].sum()), 2),
+        "闲置费 idle fee (万元)": _fee_total(status),
+        "闲置费未知 idle parcels without a price (fee unknown)": fee_unknown(status),
+        "原因待确认 recorded causes not recognised as Art. 8 (to confirm)": int(confirm.sum()),
         "无偿收回 recovery candidates": int(status["status"].eq("idle_recover").sum()),
         "政府原因 government cause": int(status["status"].eq("government_cause").sum()),
         "退出候选 exit candidates": len(exits),

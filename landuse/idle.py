@@ -36,19 +36,37 @@ Decisions the code takes (tested in ``tests/test_idle.py``):
   :func:`devzone.spatial.footprint_share` (so ``--engine local|dask|postgis`` applies).
   Only parcels lacking an actual start are overlaid. A completed parcel (actual
   completion date on or before as-of) counts as started. An actual start date after
-  the as-of date does not count (the record is read as of that day).
+  the as-of date does not count (the record is read as of that day). The share is
+  judged at the relative tolerance ``share_tolerance`` (:func:`devzone.units.at_least`):
+  a share of exactly 5 % measured as 0.0499999999 after the EPSG:4490 round trip counts.
+* **Progress as of the date**: a progress record filed after the as-of date
+  (``report_date`` later) is not used for it
+  (:func:`devzone.landuse.idle_units.attach_progress`).
 * **Stalled** (Art. 2, second sentence): started, not completed, developed area below
   1/3 of the parcel **or** investment below 25% of the total, and suspended (not resumed
   by the as-of date) for one full year: ``idle_stalled`` from suspension + 1 year, fee due.
-  The code does not escalate stalled land to free recovery (Art. 14 (二) speaks of land
-  not started); the planner decides.
+  Stalled land suspended two full years or more is not escalated to free recovery by
+  default: Art. 14 (二) speaks of land 未动工开发满两年, and stalled land was started;
+  the planner decides. ``[idle] recover_stalled = true`` (a city reading Art. 2 as making
+  stalled land idle land for every purpose of Art. 14) makes it ``idle_recover`` from
+  suspension + ``recover_after_years``.
 * **Government cause** (Art. 8): land that would be ``idle_fee``, ``idle_recover`` or
-  ``idle_stalled`` but whose progress record names a cause becomes ``government_cause``:
-  no fee (0 万元), no recovery, the Art. 12 options listed.
+  ``idle_stalled`` whose recorded cause is recognised as an Art. 8 cause
+  (:mod:`devzone.landuse.idle_causes`, patterns ``[idle.cause_keywords]``) or whose
+  是否政府原因 flag is set becomes ``government_cause``: no fee (0 万元), no recovery, the
+  Art. 12 options listed. Unrecognised text (``企业自身资金原因``, ``市场原因``) is the
+  holder's: the land is judged as such and ``cause_check`` says ``待确认: <text>``.
+* **Art. 12 extension** (``extended_start_date``, 延期开工时间): a new deadline, not an
+  indefinite exemption. The extended date replaces the agreed start, so the idle clock
+  restarts from it: ``not_due`` up to it, ``overdue`` after it, ``idle_fee`` one full
+  year after it; the government cause exempts no longer once the date has passed.
 * **No agreed start date** and not started: ``no_start_date`` — it cannot be judged; the
   record is flagged for completion (no fee, no deadline).
 * **No price**: the fee is unknown (NULL) and ``fee_note`` says ``成交价格缺失,
-  闲置费无法计算``.
+  闲置费无法计算``; the console and the ledger count the idle parcels whose fee is unknown.
+* **Recovery keeps the first-year fee**: land ``idle_recover`` carries in ``idle_fee_wan``
+  the fee that fell due in its first idle year (rate × price; Art. 14 (一)), with
+  ``fee_note`` saying it is not waived by the recovery (Art. 14 (二)).
 * ``days_idle`` counts days from ``idle_since`` (the day the land became idle) to the
   as-of date, so it is 0 on the first idle day.
 * **Supervision categories**: ``批而未供`` = no supply contract; ``供而未用`` = supplied
@@ -58,6 +76,10 @@ Decisions the code takes (tested in ``tests/test_idle.py``):
   the parcel has buildings with a floor area) or below the committed investment intensity.
   ``far`` is computed only where it is judged (completed or past the agreed completion,
   with an agreed FAR), which keeps the building placement off the other parcels.
+  Land still building past its agreed completion date is **not** 供而未用: it was started
+  (used), so Art. 2's idle test does not reach it; it is judged as 用而未尽 against its FAR
+  and committed investment from the day after the agreed completion date (overdue
+  completion is a contract matter, shown as ``completed_late`` once completed).
 """
 
 from __future__ import annotations
@@ -68,6 +90,7 @@ import numpy as np
 import pandas as pd
 
 from devzone.landuse.idle_buildings import building_totals
+from devzone.landuse.idle_causes import classify_causes
 from devzone.landuse.idle_columns import (
     anniversary,
     column,
@@ -77,10 +100,11 @@ from devzone.landuse.idle_columns import (
 )
 from devzone.landuse.idle_reasons import status_reasons
 from devzone.policy.sections import IdlePolicy, IntensityPolicy
-from devzone.units import M2_PER_MU
+from devzone.units import M2_PER_MU, at_least
 from devzone.vocab import FEE_STATUSES, SUPERVISION_CATEGORIES, UNUSED_STATUSES
 
 __all__ = [
+    "FEE_DUE_STATUSES",
     "NIL_FEE_STATUSES",
     "deadlines",
     "developed_share",
@@ -103,9 +127,14 @@ __all__ = [
     "supervision_category",
 ]
 
-#: Statuses that owe no fee: recovered free (Art. 14 (二)) or idle for a government
-#: cause (Art. 8). The fee-bearing ones are :data:`devzone.vocab.FEE_STATUSES`.
+#: Statuses that owe no fee of their own: recovered free (Art. 14 (二); the first-year
+#: fee already due stays, :data:`FEE_DUE_STATUSES`) or idle for a government cause
+#: (Art. 8). The fee-bearing ones are :data:`devzone.vocab.FEE_STATUSES`.
 NIL_FEE_STATUSES = ("idle_recover", "government_cause")
+
+#: Statuses whose ``idle_fee_wan`` is the fee due (Art. 14 (一)): the fee-bearing ones
+#: and ``idle_recover`` (the first-year fee, due before the recovery).
+FEE_DUE_STATUSES = (*FEE_STATUSES, "idle_recover")
 
 #: The stages of land not started, in the order of the procedure (Art. 2, 14).
 _STAGES = ("no_start_date", "not_due", "overdue", "idle_fee", "idle_recover")
@@ -155,7 +184,9 @@ def start_evidence(
 
     ``actual_start_date`` when the actual start date is on or before ``as_of``, else
     ``buildings`` when footprints cover at least ``policy.start_footprint_share`` of the
-    unit, else ``none``.
+    unit, judged at the relative ``policy.share_tolerance``
+    (:func:`~devzone.units.at_least`: a share of exactly 5 % measured as 0.0499999999
+    counts), else ``none``.
 
     Examples
     --------
@@ -167,7 +198,9 @@ def start_evidence(
     """
     by_date = _started_by_date(units, as_of)
     share = np.asarray(footprint_share, dtype=float)
-    by_buildings = ~by_date & (share >= policy.start_footprint_share)
+    by_buildings = ~by_date & at_least(
+        share, policy.start_footprint_share, rel_tol=policy.share_tolerance
+    )
     codes = np.select([by_date, by_buildings], ["actual_start_date", "buildings"], "none")
     return pd.Series(codes, index=units.index)
 
@@ -250,20 +283,20 @@ def is_stalled(
 
 
 def government_cause(units: pd.DataFrame, *, policy: IdlePolicy) -> np.ndarray:
-    """True where the progress record names a government cause (政府原因, Art. 8).
+    """True where the progress record shows a government cause (政府原因, Art. 8).
 
-    A value listed in ``policy.no_cause_values`` (``无``, ``-`` …) names none.
+    The recorded text is classified against the Art. 8 causes
+    (:func:`devzone.landuse.idle_causes.classify_causes`): unrecognised text
+    (``企业自身资金原因``) is not a government cause; an explicit 是否政府原因 flag wins.
 
     Examples
     --------
     >>> from devzone.policy import load_policy
-    >>> u = pd.DataFrame({"government_cause": ["文物保护", "无", None]})
+    >>> u = pd.DataFrame({"government_cause": ["文物保护", "无", None, "市场原因"]})
     >>> government_cause(u, policy=load_policy().idle).tolist()
-    [True, False, False]
+    [True, False, False, False]
     """
-    cause = text_column(units, "government_cause").fillna("").astype(str).str.strip()
-    no_cause = {str(v).strip() for v in policy.no_cause_values}
-    return (~cause.isin(no_cause)).to_numpy()
+    return classify_causes(units, policy=policy)["government"].to_numpy()
 
 
 def disposal_options(status: pd.Series, *, policy: IdlePolicy) -> pd.Series:
@@ -358,6 +391,7 @@ def status_codes(
         completed & late,
         completed,
         stalled & government,
+        stalled & _stalled_recoverable(units, as_of=as_of, policy=policy),
         stalled,
         started,
         idle & government,
@@ -368,12 +402,24 @@ def status_codes(
         "completed_late",
         "completed",
         "government_cause",
+        "idle_recover",
         "idle_stalled",
         "under_construction",
         "government_cause",
         stage.to_numpy(dtype=object),
     ]
     return pd.Series(np.select(conditions, choices), index=units.index)
+
+
+def _stalled_recoverable(
+    units: pd.DataFrame, *, as_of: pd.Timestamp, policy: IdlePolicy
+) -> np.ndarray:
+    """Stalled land suspended ``recover_after_years`` full years, when the city reads
+    Art. 14 (二) as reaching it (``recover_stalled``); all False otherwise."""
+    if not policy.recover_stalled:
+        return np.zeros(len(units), dtype=bool)
+    since = anniversary(date_column(units, "suspended_date"), policy.recover_after_years)
+    return (as_of >= since).to_numpy()
 
 
 # --- dates and deadlines ---------------------------------------------------------------
@@ -397,9 +443,9 @@ def idle_since(
     [Timestamp('2018-12-31 00:00:00'), NaT]
     """
     stalled = np.asarray(stalled, dtype=bool)
-    government = status.eq("government_cause").to_numpy()
-    not_started = status.isin(("idle_fee", "idle_recover")).to_numpy() | (government & ~stalled)
-    stalled_idle = status.eq("idle_stalled").to_numpy() | (government & stalled)
+    either = status.isin(("idle_recover", "government_cause")).to_numpy()
+    not_started = status.eq("idle_fee").to_numpy() | (either & ~stalled)
+    stalled_idle = status.eq("idle_stalled").to_numpy() | (either & stalled)
     since = pd.Series(pd.NaT, index=units.index, dtype="datetime64[ns]")
     start = anniversary(date_column(units, "agreed_start_date"), policy.idle_after_years)
     since[not_started] = start[not_started]
@@ -482,18 +528,22 @@ def deadlines(
 def idle_fee_wan(status: pd.Series, price_wan: Any, *, fee_rate: float) -> pd.Series:
     """The idle fee in 万元: ``fee_rate`` × the supply price (Art. 14 (一)).
 
-    Due on :data:`devzone.vocab.FEE_STATUSES` (unknown, NaN, without a price); 0 on
-    :data:`NIL_FEE_STATUSES` (recovered free, or a government cause); NaN elsewhere.
+    Due on :data:`FEE_DUE_STATUSES`: the fee-bearing statuses
+    (:data:`devzone.vocab.FEE_STATUSES`) and ``idle_recover``, whose fee fell due in the
+    first idle year and does not vanish when the land becomes a recovery candidate
+    (:func:`fee_note` says so). Unknown (NaN) without a price; 0 on a government cause
+    (Art. 8); NaN elsewhere.
 
     Examples
     --------
-    >>> st = pd.Series(["idle_fee", "idle_fee", "idle_recover", "overdue"])
-    >>> idle_fee_wan(st, [1234.5, None, 500.0, 500.0], fee_rate=0.2).tolist()
-    [246.9, nan, 0.0, nan]
+    >>> st = pd.Series(["idle_fee", "idle_fee", "idle_recover", "government_cause", "overdue"])
+    >>> idle_fee_wan(st, [1234.5, None, 500.0, 500.0, 500.0], fee_rate=0.2).tolist()
+    [246.9, nan, 100.0, 0.0, nan]
     """
     price = pd.to_numeric(pd.Series(price_wan, index=status.index), errors="coerce")
-    fee = np.where(status.isin(FEE_STATUSES).to_numpy(), price.to_numpy(float) * fee_rate, np.nan)
-    fee = np.where(status.isin(NIL_FEE_STATUSES).to_numpy(), 0.0, fee)
+    due = status.isin(FEE_DUE_STATUSES).to_numpy()
+    fee = np.where(due, price.to_numpy(float) * fee_rate, np.nan)
+    fee = np.where(status.eq("government_cause").to_numpy(), 0.0, fee)
     return pd.Series(fee, index=status.index, dtype=float)
 
 
@@ -507,17 +557,22 @@ def fee_note(status: pd.Series, price_wan: Any, *, fee_rate: float) -> pd.Series
     """
     price = pd.to_numeric(pd.Series(price_wan, index=status.index), errors="coerce")
     due = status.isin(FEE_STATUSES).to_numpy()
+    recover = status.eq("idle_recover").to_numpy()
+    no_price = price.isna().to_numpy()
     notes = np.select(
         [
-            due & price.isna().to_numpy(),
+            due & no_price,
             due,
-            status.eq("idle_recover").to_numpy(),
+            recover & no_price,
+            recover,
             status.eq("government_cause").to_numpy(),
         ],
         [
             "成交价格缺失, 闲置费无法计算",
             f"成交价格 × {fee_rate:.0%} (第十四条第一项)",
-            "满两年未动工, 无偿收回 (第十四条第二项), 不再计征闲置费",
+            "满一年应缴的闲置费: 成交价格缺失, 无法计算; 满两年, 无偿收回 (第十四条第二项)",
+            f"满一年应缴的闲置费 (成交价格 × {fee_rate:.0%}, 第十四条第一项) 不因收回而免除;"
+            " 满两年, 无偿收回 (第十四条第二项)",
             "政府原因 (第八条), 不征收土地闲置费",
         ],
         "",
@@ -626,6 +681,37 @@ def _unit_columns(units: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     )
 
 
+def extended_units(units: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The units with an Art. 12 extension (延长动工开发期限, ``extended_start_date``)
+    judged from it: the extended date replaces the agreed start, so the idle clock
+    restarts from it. Returns the units (a copy when any is extended) and the mask.
+
+    Examples
+    --------
+    >>> u = pd.DataFrame({"agreed_start_date": pd.to_datetime(["2017-06-01"] * 2),
+    ...                   "extended_start_date": pd.to_datetime(["2019-06-01", None])})
+    >>> judged, ext = extended_units(u)
+    >>> [str(d.date()) for d in judged["agreed_start_date"]], ext.tolist()
+    (['2019-06-01', '2017-06-01'], [True, False])
+    """
+    ext = date_column(units, "extended_start_date")
+    mask = ext.notna().to_numpy()
+    if not mask.any():
+        return units, mask
+    judged = units.copy()
+    judged["agreed_start_date"] = ext.where(ext.notna(), date_column(units, "agreed_start_date"))
+    return judged, mask
+
+
+def _with_extension(reasons: pd.Series, units: pd.DataFrame, extended: np.ndarray) -> pd.Series:
+    """Append the extension to the reason of each extended unit."""
+    if not extended.any():
+        return reasons
+    ext = date_column(units, "agreed_start_date").dt.strftime("%Y-%m-%d")
+    note = "; 已延长动工开发期限至 " + ext + " (第十二条), 自该日重新计算"
+    return reasons.where(~extended, reasons + note)
+
+
 def idle_status(
     units: pd.DataFrame,
     *,
@@ -677,6 +763,8 @@ def idle_status(
     ('idle_fee', 100.0)
     """
     day = pd.Timestamp(as_of).normalize()
+    contract = units
+    units, extended = extended_units(units)
     supplied = is_supplied(units)
     completed = is_completed(units, as_of=day)
     judged = far_judged(units, as_of=day)
@@ -692,7 +780,9 @@ def idle_status(
     evidence = start_evidence(units, as_of=day, footprint_share=share, policy=policy)
     started = evidence.ne("none").to_numpy() | completed
     stalled = is_stalled(units, as_of=day, started=started, policy=policy)
-    gov = government_cause(units, policy=policy)
+    causes = classify_causes(units, policy=policy)
+    # An Art. 12 extension gives a new deadline: the exemption ends after it.
+    gov = causes["government"].to_numpy() & ~(extended & (day > units["agreed_start_date"]))
     status = status_codes(
         units, as_of=day, started=started, stalled=stalled, government=gov, policy=policy
     )
@@ -701,7 +791,9 @@ def idle_status(
     dates = deadlines(units, status, as_of=day, stalled=stalled, policy=policy)
     columns = {
         "status": status,
-        "status_reason": status_reasons(units, status, evidence=evidence, policy=policy),
+        "status_reason": _with_extension(
+            status_reasons(units, status, evidence=evidence, policy=policy), units, extended
+        ),
         "start_evidence": np.where(supplied, evidence.to_numpy(), "none"),
         "footprint_share": share,
         "developed_share": developed_share(units),
@@ -710,6 +802,7 @@ def idle_status(
         "idle_fee_wan": idle_fee_wan(status, price, fee_rate=policy.fee_rate),
         "fee_note": fee_note(status, price, fee_rate=policy.fee_rate),
         "government_cause": text_column(units, "government_cause").where(gov, None),
+        "cause_check": causes["cause_check"],
         "disposal_options": disposal_options(status, policy=policy),
         "supervision_category": supervision_category(
             units, status, as_of=day, started=started, far=far
@@ -717,7 +810,7 @@ def idle_status(
         "far": far,
         "far_min": number_column(units, "far_min").to_numpy(),
     }
-    out = _unit_columns(units, day)
+    out = _unit_columns(contract, day)
     for name, values in columns.items():
         out[name] = values  # Series are indexed like ``units``
     return out

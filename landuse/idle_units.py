@@ -26,6 +26,8 @@ PROGRESS_COLUMNS = (
     "suspended_date",
     "resumed_date",
     "government_cause",
+    "government_cause_flag",
+    "extended_start_date",
 )
 
 #: Contract columns whose presence shows a parcel was joined with a supply contract.
@@ -125,12 +127,18 @@ def _empty_progress(out: pd.DataFrame, name: str) -> None:
     out[name] = pd.NaT if name.endswith("_date") else np.nan
 
 
-def attach_progress(units: pd.DataFrame, progress: pd.DataFrame | None) -> pd.DataFrame:
+def attach_progress(
+    units: pd.DataFrame, progress: pd.DataFrame | None, *, as_of: object = None
+) -> pd.DataFrame:
     """Add the project-progress columns (项目进度, :data:`PROGRESS_COLUMNS`) to each unit.
 
     A progress record matches a unit by 电子监管号, else by 宗地代码 (its
     ``project_key`` stands in for a missing one); of several records the latest
-    ``report_date`` wins.
+    ``report_date`` wins. With ``as_of``, a record filed after the as-of date
+    (``report_date > as_of``) is not used for it: the land is judged on what was known
+    that day (a record without a report date is used). The database keeps only the latest
+    record of a project, so a record filed after the as-of date leaves the unit without
+    progress for an earlier as-of date.
 
     Examples
     --------
@@ -140,6 +148,8 @@ def attach_progress(units: pd.DataFrame, progress: pd.DataFrame | None) -> pd.Da
     ...                   "invested_wan": [10.0, 30.0, 5.0]})
     >>> attach_progress(u, p)["invested_wan"].tolist()
     [30.0, 5.0]
+    >>> attach_progress(u, p, as_of="2019-05-31")["invested_wan"].tolist()
+    [10.0, 5.0]
     """
     out = units.copy()
     if progress is None or not len(progress):
@@ -148,6 +158,9 @@ def attach_progress(units: pd.DataFrame, progress: pd.DataFrame | None) -> pd.Da
                 _empty_progress(out, name)
         return out
     p = progress.copy()
+    if as_of is not None and "report_date" in p.columns:
+        filed = pd.to_datetime(p["report_date"], errors="coerce")
+        p = p[~(filed > pd.Timestamp(as_of))]
     if "report_date" in p.columns:
         p = p.sort_values("report_date", na_position="first")
     key = column(p, "project_key", None)

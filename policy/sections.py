@@ -92,8 +92,12 @@ class IdlePolicy(Section):
     stalled_invest_share: Share  #: Art. 2: investment below this share (25%)
     stalled_after_years: Annotated[int, Field(ge=1)]  #: Art. 2: suspended 满一年
     start_footprint_share: Share  #: footprints covering this share count as started (UNCONFIRMED)
+    share_tolerance: Annotated[float, Field(ge=0.0, lt=1e-3)]  #: relative, measured shares
+    recover_stalled: bool  #: Art. 14 (二) read to reach stalled land suspended 满两年
     no_cause_values: list[str]  #: values of government_cause meaning "none recorded"
     government_causes: list[str]  #: Art. 8 causes (and force majeure)
+    cause_keywords: dict[str, list[str]]  #: Art. 8 cause → regexes recognising it in text
+    holder_cause_patterns: list[str]  #: regexes showing the holder's own cause
     disposal_options: list[str]  #: Art. 12 options for government-caused idle land
     notice: IdleNoticePolicy
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from devzone.landuse.idle import FEE_DUE_STATUSES
 from devzone.reports.xlsx import write_workbook
 from devzone.units import M2_PER_HA
 from devzone.vocab import (
     EXIT_REASON_LABELS,
-    FEE_STATUSES,
     IDLE_STATUS_LABELS,
     IDLE_STATUSES,
     SUPERVISION_CATEGORIES,
@@ -55,6 +55,7 @@ LABELS = {
     "idle_fee_wan": "土地闲置费 (万元)",
     "fee_note": "闲置费说明",
     "government_cause": "政府原因 (第八条)",
+    "cause_check": "原因认定 (待确认: 请核实)",
     "disposal_options": "可选处置方式 (第十二条)",
     "supervision_category": "监管分类",
     "far": "实际容积率",
@@ -119,7 +120,7 @@ def per_zone(status: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     s = status.assign(zone_code=status["zone_code"].fillna(_NO_ZONE))
     area_ha = s["area_m2"].fillna(0.0) / M2_PER_HA
     idle = s["status"].isin(IDLE_STATUSES)
-    fee_due = s["status"].isin(FEE_STATUSES)
+    fee_due = s["status"].isin(FEE_DUE_STATUSES)
     frame = pd.DataFrame(
         {
             "zone_code": s["zone_code"],
@@ -128,7 +129,7 @@ def per_zone(status: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
             "idle_parcels": idle.astype(int),
             "idle_area_ha": area_ha.where(idle, 0.0),
             "idle_fee_wan": s["idle_fee_wan"].where(fee_due, 0.0).fillna(0.0),
-            "fee_unknown_parcels": (fee_due & s["idle_fee_wan"].isna()).astype(int),
+            "fee_unknown_parcels": (idle & s["idle_fee_wan"].isna()).astype(int),
             "recover_parcels": s["status"].eq("idle_recover").astype(int),
             "government_cause_parcels": s["status"].eq("government_cause").astype(int),
         }
@@ -200,6 +201,9 @@ def write_ledger(
     ex["reason"] = ex["reason"].map(EXIT_REASON_LABELS).fillna(ex["reason"])
     cats = summary[summary["kind"].isin(["supervision", "zone"])].drop(columns="as_of_date")
     note = f"评估基准日 {as_of.isoformat()}; 依据《闲置土地处置办法》(国土资源部令第53号)"
+    unknown = int((status["status"].isin(IDLE_STATUSES) & status["idle_fee_wan"].isna()).sum())
+    if unknown:
+        note += f"; 闲置费合计未含 {unknown} 宗价款缺失的闲置土地 (闲置费未知)"
     frames = (ledger, per_zone(status, summary), ex, cats)
     sheets = {name: _blank_missing(df) for name, df in zip(SHEETS, frames, strict=True)}
     validations = {"退出候选": {"disposal_route": list(routes)}} if routes else None

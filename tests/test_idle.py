@@ -107,8 +107,10 @@ def test_exactly_two_full_years_is_free_recovery(policy: IdlePolicy) -> None:
     # idle since 2018-12-31; 2018-12-31 → 2019-12-31 = 365 days
     assert a["idle_since"] == pd.Timestamp("2018-12-31")
     assert a["days_idle"] == 365
-    assert a["idle_fee_wan"] == 0.0
+    # The first-year fee fell due on 2018-12-31 and stays: 1000 × 20% = 200 万元.
+    assert a["idle_fee_wan"] == pytest.approx(200.0)
     assert "无偿收回" in a["fee_note"]
+    assert "不因收回而免除" in a["fee_note"]
     assert pd.isna(a["next_deadline"])
     assert b["status"] == "idle_fee"
     assert b["next_deadline"] == pd.Timestamp("2020-01-01")
@@ -376,11 +378,12 @@ def test_fee_rate_is_the_policy_s(policy: IdlePolicy) -> None:
 
 
 def test_idle_fee_by_status() -> None:
-    # Art. 14 (一): fee-bearing statuses pay rate × price; recovery and government cause 0;
-    # every other status has no fee (NULL).
+    # Art. 14 (一): fee-bearing statuses pay rate × price; a recovery candidate keeps the
+    # first-year fee already due (1000 × 20% = 200); a government cause 0; every other
+    # status has no fee (NULL).
     status = pd.Series(["idle_fee", "idle_stalled", "idle_recover", "government_cause", "overdue"])
     fee = idle_fee_wan(status, [1000.0] * 5, fee_rate=0.2)
-    assert fee.tolist()[:4] == pytest.approx([200.0, 200.0, 0.0, 0.0])
+    assert fee.tolist()[:4] == pytest.approx([200.0, 200.0, 200.0, 0.0])
     assert np.isnan(fee.iloc[4])
     assert set(FEE_STATUSES) == {"idle_fee", "idle_stalled"}
 
