@@ -128,5 +128,8 @@ def run_demo(
             results,
             on_step,
         )
+    from devzone.db.gpkg_meta import refresh_metadata
+
+    refresh_metadata(engine)  # extents, Chinese data columns, views and styles of every layer
     engine.dispose()
     return results
