@@ -54,6 +54,8 @@ class View:
     sql: str
     #: Tables the view reads, in the order their column comments title its columns.
     sources: tuple[str, ...]
+    #: Titles that differ from the source column's (a view mixes several tables).
+    titles: tuple[tuple[str, str], ...] = ()
 
 
 #: "The latest evaluation" a planner can join without filters: each parcel with its own
@@ -77,6 +79,13 @@ LEFT JOIN parcel_idle_status idle
                  ORDER BY pi.as_of_date DESC, pi.fid DESC LIMIT 1)
 """,
         ("parcel", "parcel_performance", "parcel_idle_status"),
+        (
+            ("year", "评价年度"),
+            ("grade", "评价等级"),
+            ("score", "评价得分"),
+            ("as_of_date", "闲置认定基准日"),
+            ("status", "闲置状态"),
+        ),
     ),
     "parcel_case": View(
         "宗地最新案件 (每宗地最近立案的闲置土地/退出案件及其状态)",
@@ -90,6 +99,7 @@ JOIN land_case c
               ORDER BY lc.opened_on DESC, lc.fid DESC LIMIT 1)
 """,
         ("parcel", "land_case"),
+        (("state", "案件状态"),),
     ),
 }
 
@@ -105,6 +115,9 @@ def view_sources(name: str) -> set[str]:
     view = LATEST_VIEWS.get(name)
     return set(view.sources) if view else set()
 
+
+#: Titles of the columns that carry no comment.
+_UNCOMMENTED = {"fid": "要素编号"}
 
 _TITLE_END = re.compile(r"[\s(（]")
 
@@ -289,15 +302,26 @@ def _columns_of(name: str) -> list[Column]:
     return out
 
 
+def _titles(name: str) -> list[tuple[Column, str]]:
+    """Each column of a table or view with its Chinese title."""
+    view = LATEST_VIEWS.get(name)
+    own = dict(view.titles) if view else {}
+    return [
+        (c, own.get(c.name) or _UNCOMMENTED.get(c.name) or column_title(c.comment, c.name))
+        for c in _columns_of(name)
+    ]
+
+
 def field_aliases(name: str) -> list[tuple[str, str]]:
     """``(column, 中文标题)`` of each field of a table or view, for QGIS aliases.
 
     Examples
     --------
-    >>> dict(field_aliases("parcel_latest"))["grade"]
-    '评价等级'
+    >>> aliases = dict(field_aliases("parcel_latest"))
+    >>> aliases["grade"], aliases["area_m2"], aliases["fid"]
+    ('评价等级', '宗地面积', '要素编号')
     """
-    return [(c.name, column_title(c.comment, c.name)) for c in _columns_of(name)]
+    return [(c.name, title) for c, title in _titles(name)]
 
 
 def _data_columns(conn: Connection, tables: set[str] | None) -> None:
@@ -306,7 +330,7 @@ def _data_columns(conn: Connection, tables: set[str] | None) -> None:
     for name in sorted(registered):
         if tables is not None and name not in tables:
             continue
-        cols = _columns_of(name)
+        cols = _titles(name)
         if not cols:
             continue
         conn.execute(text("DELETE FROM gpkg_data_columns WHERE table_name = :t"), {"t": name})
@@ -316,8 +340,8 @@ def _data_columns(conn: Connection, tables: set[str] | None) -> None:
                 " description) VALUES (:t, :c, :c, :ti, :d)"
             ),
             [
-                {"t": name, "c": c.name, "ti": column_title(c.comment, c.name), "d": c.comment}
-                for c in cols
+                {"t": name, "c": c.name, "ti": title, "d": c.comment or title}
+                for c, title in cols
             ],
         )
 
