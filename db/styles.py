@@ -62,14 +62,19 @@ def _rgba(colour: str | None, alpha: int = 255) -> str:
     return ",".join(str(int(c[i : i + 2], 16)) for i in (0, 2, 4)) + f",{alpha}"
 
 
-def _fill_symbol(name: str, colour: str | None, opacity: float, outline: str = _OUTLINE) -> str:
+def _fill_symbol(
+    name: str, colour: str | None, opacity: float, outline: str | None = _OUTLINE
+) -> str:
+    """A simple fill; ``colour`` None: outline only; both None: not drawn (listed only)."""
     style = "solid" if colour is not None else "no"
+    line = "solid" if outline else "no"
     return (
         f'<symbol type="fill" name="{name}" alpha="{opacity}" clip_to_extent="1" force_rhr="0">'
         '<layer class="SimpleFill" enabled="1" locked="0" pass="0">'
         f'<prop k="color" v="{_rgba(colour)}"/><prop k="style" v="{style}"/>'
-        f'<prop k="outline_color" v="{_rgba(outline)}"/><prop k="outline_style" v="solid"/>'
-        '<prop k="outline_width" v="0.26"/><prop k="outline_width_unit" v="MM"/>'
+        f'<prop k="outline_color" v="{_rgba(outline)}"/><prop k="outline_style" v="{line}"/>'
+        f'<prop k="outline_width" v="{0.1 if colour else 0.4}"/>'
+        '<prop k="outline_width_unit" v="MM"/>'
         "</layer></symbol>"
     )
 
@@ -81,7 +86,10 @@ def categorized_qml(attr: str, categories: Sequence[Category], opacity: float) -
         f" label={quoteattr(label)}/>"
         for i, (v, label, _) in enumerate(categories)
     )
-    symbols = "".join(_fill_symbol(str(i), c, opacity) for i, (_, _, c) in enumerate(categories))
+    symbols = "".join(
+        _fill_symbol(str(i), c, opacity, _OUTLINE if c else None)
+        for i, (_, _, c) in enumerate(categories)
+    )
     return (
         f'<renderer-v2 type="categorizedSymbol" attr={quoteattr(attr)} symbollevels="0"'
         f' enableorderby="0" forceraster="0"><categories>{cats}</categories>'
@@ -89,7 +97,7 @@ def categorized_qml(attr: str, categories: Sequence[Category], opacity: float) -
     )
 
 
-def _single_qml(colour: str | None, opacity: float, outline: str = _OUTLINE) -> str:
+def _single_qml(colour: str | None, opacity: float, outline: str | None = _OUTLINE) -> str:
     return (
         '<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0">'
         f"<symbols>{_fill_symbol('0', colour, opacity, outline)}</symbols></renderer-v2>"

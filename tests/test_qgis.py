@@ -1,0 +1,179 @@
+"""QGIS itself (PyQGIS 3.22, headless) opens the demo GeoPackage styled and in Chinese.
+
+Marked ``qgis`` like the browser tests: they skip on a machine without Debian's
+``python3-qgis`` and FAIL under ``CI=true``. QGIS runs in the system Python
+(``/usr/bin/python3``) in a subprocess; the rendered PNG goes to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import missing_service
+from devzone import vocab
+from devzone.db.gpkg_meta import field_aliases
+from devzone.jobs.demo import QGIS_PYTHON, QGIS_SCRIPT
+
+pytestmark = pytest.mark.qgis
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ENV = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+
+#: Opens every layer of a GeoPackage and prints what QGIS made of it, as JSON.
+PROBE = r"""
+import json, sqlite3, sys
+from qgis.core import QgsApplication, QgsSettings, QgsVectorLayer
+app = QgsApplication([], False); app.initQgis()
+QgsSettings().setValue("qgis/walForSqlite3", False)
+path = sys.argv[1]
+con = sqlite3.connect(path)
+names = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")]
+out = {}
+for name in names:
+    layer = QgsVectorLayer(f"{path}|layername={name}", name, "ogr")
+    r = layer.renderer()
+    info = {
+        "valid": layer.isValid(),
+        "count": layer.featureCount(),
+        "spatial": layer.isSpatial(),
+        "aliases": {f.name(): layer.attributeAlias(i) for i, f in enumerate(layer.fields())},
+        "renderer": r.type() if r else None,
+    }
+    if r is not None and r.type() == "categorizedSymbol":
+        info["attr"] = r.classAttribute()
+        info["categories"] = {
+            str(c.value()): [c.label(), c.symbol().color().name()] for c in r.categories()
+        }
+    elif r is not None and r.type() == "singleSymbol":
+        info["colour"] = r.symbol().color().name()
+    out[name] = info
+print("JSON" + json.dumps(out, ensure_ascii=False))
+app.exitQgis()
+"""
+
+#: Reads the project stored in the GeoPackage back.
+READ_PROJECT = r"""
+import json, sys
+from qgis.core import QgsApplication, QgsProject, QgsSettings
+app = QgsApplication([], False); app.initQgis()
+QgsSettings().setValue("qgis/walForSqlite3", False)
+p = QgsProject.instance()
+ok = p.read(f"geopackage:{sys.argv[1]}?projectName=devzone")
+layers = {}
+for layer in p.mapLayers().values():
+    src = layer.source().split("layername=")[-1].split("|")[0]
+    layers[src] = {
+        "name": layer.name(), "subset": layer.subsetString(),
+        "joins": [j.joinLayerId() != "" for j in layer.vectorJoins()],
+        "alias_grade": layer.attributeAlias(layer.fields().indexOf("grade")),
+    }
+print("JSON" + json.dumps({"ok": ok, "title": p.title(), "layers": layers}, ensure_ascii=False))
+app.exitQgis()
+"""
+
+
+@pytest.fixture(scope="module")
+def qgis_python(request: pytest.FixtureRequest) -> str:
+    """The system Python with PyQGIS (fails under CI when missing)."""
+    probe = [QGIS_PYTHON, "-c", "import qgis.core"]
+    if not Path(QGIS_PYTHON).exists() or subprocess.run(
+        probe, capture_output=True, env=ENV, check=False
+    ).returncode:
+        missing_service(request.config, "PyQGIS not found (apt install python3-qgis)")
+    return QGIS_PYTHON
+
+
+@pytest.fixture(scope="module")
+def gpkg(demo_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo GeoPackage (QGIS writes its project into it)."""
+    copy = tmp_path_factory.mktemp("qgis") / "landbase.gpkg"
+    shutil.copy(demo_out / "landbase.gpkg", copy)
+    return copy
+
+
+def _run_json(python: str, code: str, *args: str) -> dict:
+    res = subprocess.run(
+        [python, "-c", code, *args], capture_output=True, text=True, env=ENV, check=False
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    line = next(x for x in res.stdout.splitlines() if x.startswith("JSON"))
+    return json.loads(line[4:])
+
+
+def test_every_layer_opens_styled_with_chinese_aliases(qgis_python: str, gpkg: Path) -> None:
+    from devzone.policy import load_policy
+
+    maps = load_policy().maps
+    seen = _run_json(qgis_python, PROBE, str(gpkg))
+    con = sqlite3.connect(gpkg)
+    for name, info in seen.items():
+        if name == "layer_styles":
+            continue
+        assert info["valid"], name
+        total = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+        assert info["count"] == total, name
+        assert info["aliases"] == dict(field_aliases(name)), name
+        if info["spatial"]:
+            assert info["renderer"] in ("categorizedSymbol", "singleSymbol"), name
+    # styled as devzone stores them (QGIS's own default would be a random colour)
+    grades = seen["parcel_latest"]
+    assert grades["attr"] == "grade"
+    assert grades["categories"]["A"] == [vocab.GRADE_LABELS["A"], maps.grade_colors["A"]]
+    assert grades["categories"]["D"] == [vocab.GRADE_LABELS["D"], maps.grade_colors["D"]]
+    idle = seen["parcel_idle_status"]
+    assert idle["attr"] == "status"
+    assert idle["categories"]["idle_fee"] == [
+        vocab.IDLE_STATUS_LABELS["idle_fee"],
+        maps.idle_colors["idle_fee"],
+    ]
+    zones = seen["dev_zone"]
+    assert zones["attr"] == "lead_industry"
+    leads = sorted(r[0] for r in con.execute("SELECT DISTINCT lead_industry FROM dev_zone") if r[0])
+    assert zones["categories"][leads[0]] == [leads[0], maps.zones.palette[0]]
+    assert seen["parcel"]["colour"] == maps.grade_colors["none"]
+    assert seen["parcel_latest"]["aliases"]["grade"] == "评价等级"
+    assert seen["parcel_performance"]["aliases"]["parcel_code"] == "宗地代码"
+
+
+def test_project_stored_with_filters_joins_and_a_rendered_png(
+    qgis_python: str, gpkg: Path
+) -> None:
+    png = ARTIFACTS / "qgis_demo.png"
+    png.unlink(missing_ok=True)
+    res = subprocess.run(
+        [qgis_python, str(QGIS_SCRIPT), str(gpkg), "--png", str(png)],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        check=False,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "ERROR" not in res.stderr, res.stderr[-3000:]
+    from PIL import Image
+
+    img = Image.open(png).convert("RGB")
+    assert img.size == (1200, 900)
+    colours = img.getcolors(maxcolors=1 << 20) or []
+    assert len(colours) > 50  # categories drawn, not one flat colour
+    project = _run_json(qgis_python, READ_PROJECT, str(gpkg))
+    assert project["ok"] and project["title"] == "devzone 开发区工业用地"
+    layers = project["layers"]
+    assert {"district", "dev_zone", "parcel_latest", "parcel_idle_status"} <= set(layers)
+    assert layers["parcel_idle_status"]["subset"] == "\"as_of_date\" = '2019-12-31'"
+    assert layers["parcel_performance"]["subset"] == '"year" = 2019'
+    assert layers["dev_zone"]["joins"] == [True]
+    assert layers["parcel_latest"]["alias_grade"] == "评价等级"
+    con = sqlite3.connect(gpkg)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # one file
+
+
+def test_demo_stored_its_project(qgis_python: str, demo_out: Path) -> None:
+    con = sqlite3.connect(demo_out / "landbase.gpkg")
+    assert con.execute("SELECT name FROM qgis_projects").fetchall() == [("devzone",)]
