@@ -19,12 +19,13 @@ call names the tables it touched, or ``None`` for all of them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from sqlalchemy import Column, Connection, Engine, Table, inspect, text
+from sqlalchemy import Column, Connection, Engine, MetaData, inspect, text
 
-from devzone.db.admin import all_tables
+from devzone.db.schema import Base
+from devzone.db.styles import write_styles
 from devzone.policy.sections import MapsPolicy
 from devzone.units import SRID
 
@@ -45,6 +46,7 @@ APPLICATION_ID = int.from_bytes(b"GPKG", "big")
 USER_VERSION = 10200
 
 _SCHEMA_EXT = "http://www.geopackage.org/spec120/#extension_schema"
+
 
 @dataclass(frozen=True)
 class View:
@@ -118,6 +120,14 @@ def view_sources(name: str) -> set[str]:
 
 #: Titles of the columns that carry no comment.
 _UNCOMMENTED = {"fid": "要素编号"}
+
+
+def all_tables() -> MetaData:
+    """Input and result tables (as :func:`devzone.db.admin.all_tables`, which calls us)."""
+    from devzone.db import results  # noqa: F401  (registers the result tables)
+
+    return Base.metadata
+
 
 _TITLE_END = re.compile(r"[\s(（]")
 
@@ -214,9 +224,7 @@ def _fix_base_tables(conn: Connection) -> None:
 
 
 def _extents(conn: Connection, tables: set[str] | None) -> None:
-    features = conn.execute(
-        text("SELECT table_name, column_name FROM gpkg_geometry_columns")
-    ).all()
+    features = conn.execute(text("SELECT table_name, column_name FROM gpkg_geometry_columns")).all()
     present = set(
         conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'").scalars()
     )
@@ -339,10 +347,7 @@ def _data_columns(conn: Connection, tables: set[str] | None) -> None:
                 "INSERT INTO gpkg_data_columns (table_name, column_name, name, title,"
                 " description) VALUES (:t, :c, :c, :ti, :d)"
             ),
-            [
-                {"t": name, "c": c.name, "ti": title, "d": c.comment or title}
-                for c, title in cols
-            ],
+            [{"t": name, "c": c.name, "ti": title, "d": c.comment or title} for c, title in cols],
         )
 
 
@@ -391,8 +396,6 @@ def refresh_metadata(
     Needs the schema (:func:`devzone.db.admin.init_db`); touches no row of the tables.
     ``maps`` (the colours of the styles) defaults to the shipped policy.
     """
-    from devzone.db.styles import write_styles
-
     wanted = None if tables is None else set(tables)
     touched = None if wanted is None else wanted | _views_over(wanted)
     gpkg = _is_gpkg(engine)
@@ -404,4 +407,16 @@ def refresh_metadata(
             _fix_base_tables(conn)
             _extents(conn, touched)
             _data_columns(conn, touched)
-    write_styles(engine, touched, maps=maps)
+        layers = [n for n in _layers(conn, gpkg) if touched is None or n in touched]
+    write_styles(engine, {n: field_aliases(n) for n in layers}, maps=maps)
+
+
+def _layers(conn: Connection, gpkg: bool) -> list[str]:
+    """Every table and view QGIS lists (``layer_styles`` aside)."""
+    if gpkg:
+        names = conn.exec_driver_sql("SELECT table_name FROM gpkg_contents").scalars()
+        return [n for n in names if n != "layer_styles" and _columns_of(n)]
+    insp = inspect(conn)
+    present = set(insp.get_table_names()) | set(insp.get_view_names())
+    names = [t.name for t in all_tables().sorted_tables] + list(LATEST_VIEWS)
+    return [n for n in names if n in present]

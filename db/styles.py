@@ -17,10 +17,10 @@ from :mod:`devzone.vocab`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from xml.sax.saxutils import quoteattr
 
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Connection, Engine, text
 
 from devzone import vocab
 from devzone.policy import load_policy
@@ -164,46 +164,10 @@ def _renderer(conn: Connection, name: str, maps: MapsPolicy) -> str:
     return _single_qml(maps.grade_colors.get("none"), op)
 
 
-def _layers(conn: Connection, gpkg: bool) -> dict[str, str | None]:
-    """Every table/view QGIS lists → its geometry column (None for attribute tables)."""
-    from devzone.db.admin import all_tables
-
-    if gpkg:
-        rows = conn.execute(
-            text(
-                "SELECT c.table_name, g.column_name FROM gpkg_contents c LEFT JOIN "
-                "gpkg_geometry_columns g ON g.table_name = c.table_name"
-                " WHERE c.data_type IN ('features', 'attributes')"
-            )
-        ).all()
-        return {t: g for t, g in rows if t != "layer_styles"}
-    insp = inspect(conn)
-    present = set(insp.get_table_names()) | set(insp.get_view_names())
-    names = [t.name for t in all_tables().sorted_tables] + _view_names()
-    return {
-        n: ("geom" if _has_geom(n) else None) for n in names if n in present
-    }
-
-
-def _view_names() -> list[str]:
-    from devzone.db.gpkg_meta import LATEST_VIEWS
-
-    return list(LATEST_VIEWS)
-
-
-def _has_geom(name: str) -> bool:
-    from devzone.db.admin import all_tables
-
-    table = all_tables().tables.get(name)
-    return table is None or "geom" in table.c
-
-
 def _insert_style(conn: Connection, gpkg: bool, row: dict[str, object]) -> None:
     if gpkg:
         conn.execute(
-            text(
-                "DELETE FROM layer_styles WHERE f_table_name = :t AND styleName = :s"
-            ),
+            text("DELETE FROM layer_styles WHERE f_table_name = :t AND styleName = :s"),
             row,
         )
         conn.execute(
@@ -246,38 +210,30 @@ def _ensure_table(conn: Connection, gpkg: bool) -> None:
 
 
 def write_styles(
-    engine: Engine, tables: Iterable[str] | None = None, *, maps: MapsPolicy | None = None
+    engine: Engine,
+    layers: Mapping[str, Sequence[tuple[str, str]]],
+    *,
+    maps: MapsPolicy | None = None,
 ) -> list[str]:
-    """Store the default QML of every layer (or of ``tables`` and the views over them).
+    """Store the default QML of each layer: ``{layer: [(field, 中文别名), …]}``.
+
+    A layer with a ``geom`` field is drawn (its renderer); the others get aliases only.
+    Called by :func:`devzone.db.gpkg_meta.refresh_metadata`, which knows the layers.
 
     Returns
     -------
     list of str
         The layers styled.
     """
-    from devzone.db.gpkg_meta import field_aliases
-
     maps = maps or load_policy().maps
     gpkg = engine.dialect.name == "geopackage"
-    wanted = None if tables is None else set(tables)
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    done: list[str] = []
     with engine.begin() as conn:
         _ensure_table(conn, gpkg)
-        for name, geom in _layers(conn, gpkg).items():
-            if wanted is not None and name not in wanted and not _depends(name, wanted):
-                continue
+        for name, aliases in layers.items():
+            geom = "geom" if any(f == "geom" for f, _ in aliases) else None
             renderer = _renderer(conn, name, maps) if geom else None
-            qml = layer_qml(field_aliases(name), renderer)
-            row = {"t": name, "g": geom or "", "s": STYLE_NAME, "q": qml, "u": now}
-            row["d"] = "devzone 默认样式"
+            row = {"t": name, "g": geom or "", "s": STYLE_NAME, "u": now}
+            row |= {"q": layer_qml(aliases, renderer), "d": "devzone 默认样式"}
             _insert_style(conn, gpkg, row)
-            done.append(name)
-    return done
-
-
-def _depends(name: str, tables: set[str]) -> bool:
-    """True when the layer ``name`` is a view over one of ``tables``."""
-    from devzone.db.gpkg_meta import view_sources
-
-    return bool(view_sources(name) & tables)
+    return list(layers)

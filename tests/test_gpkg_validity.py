@@ -21,9 +21,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from sqlalchemy import text
-
 from conftest import missing_service
+from sqlalchemy import text
 
 VALIDATOR_PLACES = (
     Path("/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"),
@@ -71,7 +70,9 @@ def test_header_version_srs_and_extents(demo_gpkg: Path) -> None:
     assert struct.unpack(">I", head[60:64])[0] >= 10200  # user_version
     con = sqlite3.connect(demo_gpkg)
     srs = dict(con.execute("SELECT srs_id, definition FROM gpkg_spatial_ref_sys").fetchall())
-    assert srs[-1] == "undefined" and srs[0] == "undefined" and 4490 in srs
+    assert srs[-1] == "undefined"
+    assert srs[0] == "undefined"
+    assert 4490 in srs
     for name, _, _ in _feature_layers(con):
         rows = con.execute(f'SELECT count(*) FROM "{name}" WHERE geom IS NOT NULL').fetchone()[0]
         box = con.execute(
@@ -80,7 +81,8 @@ def test_header_version_srs_and_extents(demo_gpkg: Path) -> None:
         if rows:
             assert None not in box, name
             # Lu'an and the neighbouring 合肥市 lie within 115–118.5°E, 30.5–33°N
-            assert 115 < box[0] < box[2] < 118.5 and 30.5 < box[1] < box[3] < 33, (name, box)
+            assert 115 < box[0] < box[2] < 118.5, (name, box)
+            assert 30.5 < box[1] < box[3] < 33, (name, box)
 
 
 def _check_blob(blob: bytes, srs_id: int, where: str) -> None:
@@ -94,7 +96,8 @@ def _check_blob(blob: bytes, srs_id: int, where: str) -> None:
     assert struct.unpack(order + "i", blob[4:8])[0] == srs_id, where
     env_len = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[env_code]
     geom = shapely.from_wkb(blob[8 + env_len :])
-    assert geom.geom_type == "MultiPolygon" and not geom.is_empty, where
+    assert geom.geom_type == "MultiPolygon", where
+    assert not geom.is_empty, where
     if env_len:
         x0, x1, y0, y1 = struct.unpack(order + "4d", blob[8:40])
         assert np.allclose((x0, y0, x1, y1), geom.bounds), where
@@ -121,9 +124,7 @@ def test_non_gdal_reader_reads_every_feature(demo_gpkg: Path) -> None:
     for name, _, _ in _feature_layers(con):
         fc = gpkg.feature_classes[name]
         rows = fc.select(include_geometry=True).fetchall()
-        total, with_geom = con.execute(
-            f'SELECT count(*), count(geom) FROM "{name}"'
-        ).fetchone()
+        total, with_geom = con.execute(f'SELECT count(*), count(geom) FROM "{name}"').fetchone()
         assert len(rows) == total, name
         geoms = [r[0] for r in rows if r[0] is not None]
         assert len(geoms) == with_geom, name
@@ -140,7 +141,8 @@ def test_chinese_titles_and_styles_stored(demo_gpkg: Path) -> None:
             "SELECT column_name, title FROM gpkg_data_columns WHERE table_name = 'parcel'"
         ).fetchall()
     )
-    assert titles["parcel_code"] == "宗地代码" and titles["area_m2"] == "宗地面积"
+    assert titles["parcel_code"] == "宗地代码"
+    assert titles["area_m2"] == "宗地面积"
     ext = con.execute(
         "SELECT table_name, scope FROM gpkg_extensions WHERE extension_name = 'gpkg_schema'"
     ).fetchall()
@@ -160,7 +162,8 @@ def test_chinese_titles_and_styles_stored(demo_gpkg: Path) -> None:
     assert listed - set(styled) == {"layer_styles"}
     grade = styled["parcel_latest"]
     assert 'type="categorizedSymbol" attr="grade"' in grade
-    assert 'value="A" label="A 类"' in grade and 'v="26,152,80,255"' in grade  # #1a9850
+    assert 'value="A" label="A 类"' in grade
+    assert 'v="26,152,80,255"' in grade
     assert 'field="grade" index="9" name="评价等级"' in grade
     assert 'attr="status"' in styled["parcel_idle_status"]
     assert 'attr="lead_industry"' in styled["dev_zone"]
@@ -207,9 +210,7 @@ def test_latest_view_shows_each_parcels_latest_year(engine) -> None:
     write_frame(engine, "parcel_idle_status", idle)
     with engine.connect() as conn:
         got = conn.execute(
-            text(
-                "SELECT parcel_code, year, grade, status FROM parcel_latest ORDER BY parcel_code"
-            )
+            text("SELECT parcel_code, year, grade, status FROM parcel_latest ORDER BY parcel_code")
         ).all()
     assert [tuple(r) for r in got] == [
         ("P1", 2019, "C", "idle_fee"),
@@ -220,7 +221,8 @@ def test_latest_view_shows_each_parcels_latest_year(engine) -> None:
         style = conn.execute(
             text("SELECT styleqml FROM layer_styles WHERE f_table_name = 'parcel_latest'")
         ).scalar_one()
-    assert 'attr="grade"' in str(style) and "评价等级" in str(style)
+    assert 'attr="grade"' in str(style)
+    assert "评价等级" in str(style)
 
 
 def test_result_writer_writes_geopackage_binary(tmp_path: Path) -> None:
