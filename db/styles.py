@@ -40,7 +40,8 @@ _PG_DDL = """CREATE TABLE IF NOT EXISTS layer_styles (
   id SERIAL PRIMARY KEY, f_table_catalog varchar, f_table_schema varchar,
   f_table_name varchar, f_geometry_column varchar, stylename text, styleqml xml,
   stylesld xml, useasdefault boolean, description text,
-  owner varchar(63) DEFAULT CURRENT_USER, ui xml, update_time timestamp DEFAULT now())"""
+  owner varchar(63) DEFAULT CURRENT_USER, ui xml, update_time timestamp DEFAULT now(),
+  type varchar)"""
 _GPKG_DDL = """CREATE TABLE IF NOT EXISTS layer_styles (
   id INTEGER PRIMARY KEY AUTOINCREMENT, f_table_catalog TEXT, f_table_schema TEXT,
   f_table_name TEXT, f_geometry_column TEXT, styleName TEXT, styleQML TEXT,
@@ -201,6 +202,8 @@ def _insert_style(conn: Connection, gpkg: bool, row: dict[str, object]) -> None:
 def _ensure_table(conn: Connection, gpkg: bool) -> None:
     if not gpkg:
         conn.exec_driver_sql(_PG_DDL)
+        # QGIS ≥ 3.22 filters on ``type`` (NULL: any layer type)
+        conn.exec_driver_sql("ALTER TABLE layer_styles ADD COLUMN IF NOT EXISTS type varchar")
         return
     conn.exec_driver_sql(_GPKG_DDL)
     conn.exec_driver_sql(
@@ -233,7 +236,7 @@ def write_styles(
         for name, aliases in layers.items():
             geom = "geom" if any(f == "geom" for f, _ in aliases) else None
             renderer = _renderer(conn, name, maps) if geom else None
-            row = {"t": name, "g": geom or "", "s": STYLE_NAME, "u": now}
+            row = {"t": name, "g": geom or ("" if gpkg else None), "s": STYLE_NAME, "u": now}
             row |= {"q": layer_qml(aliases, renderer), "d": "devzone 默认样式"}
             _insert_style(conn, gpkg, row)
     return list(layers)

@@ -98,10 +98,7 @@ def build(gpkg: Path, *, beside: bool = False, png: Path | None = None) -> str:
         layers["dev_zone"].addJoin(join)
     if png is not None:
         render(project, [layers[t] for t, _, _ in reversed(LAYERS) if t in layers], png)
-    if beside:
-        target = str(gpkg.with_suffix(".qgz"))
-    else:
-        target = f"geopackage:{gpkg}?projectName=devzone"
+    target = str(gpkg.with_suffix(".qgz")) if beside else f"geopackage:{gpkg}?projectName=devzone"
     if not project.write(target):
         raise SystemExit(f"QGIS could not write the project to {target}")
     app.exitQgis()

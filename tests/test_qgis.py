@@ -74,7 +74,8 @@ for layer in p.mapLayers().values():
         "joins": [j.joinLayerId() != "" for j in layer.vectorJoins()],
         "alias_grade": layer.attributeAlias(layer.fields().indexOf("grade")),
     }
-print("JSON" + json.dumps({"ok": ok, "title": p.title(), "layers": layers}, ensure_ascii=False), flush=True)
+found = {"ok": ok, "title": p.title(), "layers": layers}
+print("JSON" + json.dumps(found, ensure_ascii=False), flush=True)
 import os; os._exit(0)
 """
 
@@ -99,9 +100,9 @@ def gpkg(demo_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy
 
 
-def _run_json(python: str, code: str, *args: str) -> dict:
+def _run_json(python: str, code: str, *args: str, env: dict | None = None) -> dict:
     res = subprocess.run(
-        [python, "-c", code, *args], capture_output=True, text=True, env=ENV, check=False
+        [python, "-c", code, *args], capture_output=True, text=True, env=env or ENV, check=False
     )
     assert res.returncode == 0, res.stderr[-3000:]
     line = next(x for x in res.stdout.splitlines() if x.startswith("JSON"))
@@ -120,7 +121,8 @@ def test_every_layer_opens_styled_with_chinese_aliases(qgis_python: str, gpkg: P
         assert info["valid"], name
         total = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
         assert info["count"] == total, name
-        assert [tuple(a) for a in info["aliases"]] == field_aliases(name), name
+        fields = [a for a in field_aliases(name) if a[0] != "geom"]  # geometry: no field
+        assert [tuple(a) for a in info["aliases"]] == fields, name
         if info["spatial"]:
             assert info["renderer"] in ("categorizedSymbol", "singleSymbol"), name
     # styled as devzone stores them (QGIS's own default would be a random colour)
@@ -177,3 +179,72 @@ def test_project_stored_with_filters_joins_and_a_rendered_png(qgis_python: str, 
 def test_demo_stored_its_project(qgis_python: str, demo_out: Path) -> None:
     con = sqlite3.connect(demo_out / "landbase.gpkg")
     assert con.execute("SELECT name FROM qgis_projects").fetchall() == [("devzone",)]
+
+
+#: Opens PostGIS layers (argv: connection, schema, layer…) and prints renderer + aliases.
+PG_PROBE = r"""
+import json, sys
+from qgis.core import QgsApplication, QgsVectorLayer
+app = QgsApplication([], False); app.initQgis()
+conn, schema, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+out = {}
+for name in names:
+    uri = f'{conn} key=\'fid\' srid=4490 type=MultiPolygon table="{schema}"."{name}" (geom)'
+    layer = QgsVectorLayer(uri, name, "postgres")
+    r = layer.renderer()
+    out[name] = {
+        "valid": layer.isValid(),
+        "count": layer.featureCount(),
+        "renderer": r.type() if r else None,
+        "attr": r.classAttribute() if r is not None and r.type() == "categorizedSymbol" else None,
+        "aliases": {f.name(): layer.attributeAlias(i) for i, f in enumerate(layer.fields())},
+    }
+print("JSON" + json.dumps(out, ensure_ascii=False), flush=True)
+import os; os._exit(0)
+"""
+
+
+@pytest.mark.postgis
+def test_postgis_layers_open_styled_with_chinese_aliases(qgis_python: str, pg_url: str) -> None:
+    """The same styles and aliases on PostGIS (QGIS's postgres provider, layer_styles)."""
+    from urllib.parse import unquote
+
+    import numpy as np
+    import pandas as pd
+    from sqlalchemy.engine import make_url
+    from test_gpkg_validity import _frame, _square
+
+    from devzone.db.admin import init_db
+    from devzone.db.bulk import insert_rows
+    from devzone.db.engine import make_engine
+    from devzone.db.io import table_of, write_frame
+
+    eng = make_engine(pg_url)
+    init_db(eng)
+    parcels = pd.DataFrame({"parcel_code": ["P1", "P2"], "zone_code": ["Z1", "Z1"]})
+    with eng.begin() as conn:
+        insert_rows(
+            conn,
+            table_of("parcel"),
+            parcels,
+            np.array([_square(116.5, 31.7), _square(116.6, 31.7)]),
+        )
+    frame = _frame("parcel_performance", [{"parcel_code": "P1", "grade": "A", "year": 2019}])
+    write_frame(eng, "parcel_performance", frame, replace_where={"year": 2019})
+    eng.dispose()
+    url = make_url(pg_url)
+    schema = unquote(url.query["options"]).split("search_path=")[1].split(",")[0]
+    conn = f"dbname='{url.database}' host={url.host or '127.0.0.1'} port={url.port or 5432}"
+    if url.username:
+        conn += f" user='{url.username}'"
+    # QGIS reads the unqualified ``layer_styles`` of its search_path: a planner's role has
+    # the devzone schema on it (ALTER ROLE … SET search_path), here through PGOPTIONS.
+    env = {**ENV, "PGOPTIONS": f"-csearch_path={schema},public"}
+    seen = _run_json(qgis_python, PG_PROBE, conn, schema, "parcel_latest", "parcel", env=env)
+    latest = seen["parcel_latest"]
+    assert latest["valid"]
+    assert latest["count"] == 2
+    assert latest["renderer"] == "categorizedSymbol"
+    assert latest["attr"] == "grade"
+    assert latest["aliases"] == {f: a for f, a in field_aliases("parcel_latest") if f != "geom"}
+    assert seen["parcel"]["aliases"]["area_m2"] == "宗地面积"
