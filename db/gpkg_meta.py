@@ -19,10 +19,12 @@ call names the tables it touched, or ``None`` for all of them.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Column, Connection, Engine, MetaData, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from devzone.db.schema import Base
 from devzone.db.styles import write_styles
@@ -359,10 +361,17 @@ def _create_views(conn: Connection, *, gpkg: bool) -> list[str]:
     for name, view in LATEST_VIEWS.items():
         if not set(view.sources) <= tables:
             continue
-        out.append(name)
         if name in present:
+            out.append(name)
             continue
-        conn.exec_driver_sql(f'CREATE VIEW "{name}" AS {view.sql}')
+        try:
+            with conn.begin_nested():  # a source table of another shape: no view, no abort
+                conn.exec_driver_sql(f'CREATE VIEW "{name}" AS {view.sql}')
+                conn.exec_driver_sql(f'SELECT * FROM "{name}" LIMIT 0')  # SQLite binds late
+        except DBAPIError as exc:
+            warnings.warn(f"view {name} not created: {exc.orig}", RuntimeWarning, stacklevel=2)
+            continue
+        out.append(name)
         if not gpkg:
             conn.exec_driver_sql(f"COMMENT ON VIEW \"{name}\" IS '{view.description}'")
             continue

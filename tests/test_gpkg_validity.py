@@ -249,3 +249,40 @@ def test_result_writer_writes_geopackage_binary(tmp_path: Path) -> None:
         " WHERE table_name = 'parcel_idle_status'"
     ).fetchone()
     assert np.allclose(box, (116.5, 31.7, 116.51, 31.71))
+
+
+def test_case_layer_appears_once_the_case_table_exists(engine) -> None:
+    """``parcel_case`` (parcel + its latest case, styled by state) follows ``land_case``.
+
+    The table is made here by hand until the case tables (issue 16) are merged; then
+    ``init_db`` has made it and ``IF NOT EXISTS`` keeps the real one.
+    """
+    from devzone.db.bulk import insert_rows
+    from devzone.db.gpkg_meta import refresh_metadata
+    from devzone.db.io import table_of
+
+    with engine.begin() as conn:
+        insert_rows(
+            conn,
+            table_of("parcel"),
+            pd.DataFrame({"parcel_code": ["P1", "P2"]}),
+            np.array([_square(116.5, 31.7), _square(116.6, 31.7)]),
+        )
+        conn.exec_driver_sql(
+            "CREATE TABLE IF NOT EXISTS land_case (fid INTEGER PRIMARY KEY, case_id TEXT,"
+            " procedure TEXT, parcel_code TEXT, state TEXT, next_step TEXT, next_due DATE,"
+            " opened_on DATE)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO land_case (fid, case_id, procedure, parcel_code, state, opened_on)"
+            " VALUES (1, 'C1', 'idle', 'P1', 'suspected', '2019-01-05'),"
+            " (2, 'C2', 'idle', 'P1', 'decided', '2019-06-01')"
+        )
+    refresh_metadata(engine)
+    with engine.connect() as conn:
+        got = conn.execute(text("SELECT parcel_code, case_id, state FROM parcel_case")).all()
+        style = conn.execute(
+            text("SELECT styleqml FROM layer_styles WHERE f_table_name = 'parcel_case'")
+        ).scalar_one()
+    assert [tuple(r) for r in got] == [("P1", "C2", "decided")]  # P1's latest case only
+    assert 'attr="state"' in str(style)
