@@ -53,6 +53,9 @@ def init_db(engine: Engine) -> list[str]:
     if engine.dialect.name == "geopackage":
         register_attribute_tables(engine)
     after = set(inspect(engine).get_table_names())
+    from devzone.db.gpkg_meta import refresh_metadata  # imports this module
+
+    refresh_metadata(engine)
     return sorted(t for t in after - before if not t.startswith("rtree_"))
 
 

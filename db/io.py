@@ -26,6 +26,7 @@ from sqlalchemy import Boolean, Date, DateTime, Engine, Table, delete, inspect, 
 from devzone.db.admin import all_tables, register_attribute_tables
 from devzone.db.bulk import insert_rows
 from devzone.db.engine import gpkg_path
+from devzone.db.gpkg_meta import refresh_metadata
 from devzone.errors import DatabaseError, DevzoneError
 from devzone.units import SRID
 
@@ -327,4 +328,6 @@ def write_frame(
     rows = pd.DataFrame(df.drop(columns=[c for c in ("fid", "geom") if c in df.columns]))
     with engine.begin() as conn:
         conn.execute(stmt)
-        return insert_rows(conn, table, rows, geoms)
+        written = insert_rows(conn, table, rows, geoms)
+    refresh_metadata(engine, [name])  # extents, data columns, styles of this table only
+    return written

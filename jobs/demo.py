@@ -128,5 +128,43 @@ def run_demo(
             results,
             on_step,
         )
+    from devzone.db.gpkg_meta import refresh_metadata
+
+    refresh_metadata(engine)  # extents, Chinese data columns, views and styles of every layer
     engine.dispose()
+    _step("QGIS 工程 QGIS project", lambda: qgis_project(db_path), results, on_step)
     return results
+
+
+#: The system Python of Debian's ``python3-qgis`` and the script it runs.
+QGIS_PYTHON = "/usr/bin/python3"
+QGIS_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "make_qgis_project.py"
+
+
+def qgis_project(db_path: Path) -> dict[str, Any]:
+    """Store the QGIS project "devzone" in the GeoPackage, when PyQGIS is installed.
+
+    Without QGIS (or outside a source checkout) nothing is written: the layers still open
+    styled and with Chinese aliases, from the GeoPackage's own ``layer_styles``.
+    """
+    import os
+    import subprocess
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    probe = [QGIS_PYTHON, "-c", "import qgis.core"]
+    has_qgis = Path(QGIS_PYTHON).exists() and QGIS_SCRIPT.exists()
+    if has_qgis:
+        has_qgis = subprocess.run(probe, capture_output=True, env=env, check=False).returncode == 0
+    if not has_qgis:
+        return {"headline": {"QGIS": "未安装 python3-qgis: 未生成工程 (图层样式仍在库中)"}}
+    res = subprocess.run(
+        [QGIS_PYTHON, str(QGIS_SCRIPT), str(db_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if res.returncode != 0:
+        tail = (res.stderr or res.stdout).strip().splitlines()[-1:]
+        return {"headline": {"QGIS": "工程未生成: " + " ".join(tail)}}
+    return {"outputs": [db_path], "headline": {"QGIS 工程": "devzone (存于 GeoPackage)"}}

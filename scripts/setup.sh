@@ -28,6 +28,10 @@ if [ "$MODE" = "test" ]; then
     if has_deb; then need chromium; fi
   fi
   if ! command -v psql >/dev/null 2>&1; then need postgresql; fi
+  # QGIS headless (tests/test_qgis.py, the demo's QGIS project) and GDAL's
+  # validate_gpkg.py (tests/test_gpkg_validity.py), both for the system Python.
+  need python3-qgis
+  need python3-gdal
 fi
 if [ "$MODE" = "test" ] || [ "$MODE" = "bench" ]; then
   # PostGIS for whichever PostgreSQL major is (or will be) installed.
