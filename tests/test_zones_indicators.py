@@ -48,8 +48,9 @@ def _mp(x0: float, y0: float, dx: float, dy: float) -> MultiPolygon:
     return MultiPolygon([box(x0, y0, x0 + dx, y0 + dy)])
 
 
-def load_tiny_zone(engine) -> None:
-    """Write the hand-drawn zone of the module docstring into ``engine``."""
+def load_tiny_zone(engine, *, supply_extra=None, building_extra=None) -> None:
+    """Write the hand-drawn zone of the module docstring into ``engine`` (with the extra
+    ``land_supply`` / ``building`` columns given, column → values)."""
     seed(
         engine,
         "dev_zone",
@@ -77,6 +78,7 @@ def load_tiny_zone(engine) -> None:
                 "contract_date": [dt.date(2018, 1, 5)] * 3,
                 "agreed_start_date": [dt.date(2018, 6, 1)] * 3,
                 "actual_completion_date": [dt.date(2018, 12, 1), None, dt.date(2018, 10, 1)],
+                **(supply_extra or {}),
             }
         ),
     )
@@ -110,6 +112,7 @@ def load_tiny_zone(engine) -> None:
                 "footprint_m2": [5000.0, 3000.0, 3000.0],
                 "floor_area_m2": [10000.0, 6000.0, 9000.0],
                 "use": ["生产", "仓储", "住宅"],
+                **(building_extra or {}),
             }
         ),
     )
@@ -357,3 +360,36 @@ def test_cli_prints_bracketed_names_verbatim(engine, db_url, tmp_path) -> None:
     ranked = runner.invoke(app, ["zones", "rank", "--year", "2019", "--db", db_url])
     assert ranked.exit_code == 0, ranked.output
     assert "手绘[east]开发区[/] (60.5)" in ranked.output
+
+
+def test_city_intensity_config_moves_parcel_zone_and_idle_far_together(engine, tmp_path) -> None:
+    """Issue 13 item 4: one ``--config`` is seen by every analysis.
+
+    P1's two buildings are 2 storeys in 9 m (4.5 m storeys) with 10 000 + 6 000 m² floor
+    area on 20 000 m² (agreed FAR ≥ 1.0). Shipped rule (a storey over 8 m counts double):
+    16 000 / 20 000 = 0.8 everywhere. A city whose limit is 4.0 m counts both double:
+    32 000 / 20 000 = 1.6 — for the parcel (score), the zone's industrial FAR (zones
+    rank, P1 is the only A2 parcel) and the idle 用而未尽 FAR (idle) alike.
+    """
+    from devzone.jobs.idle import run_idle
+    from devzone.jobs.score import run_score
+
+    load_tiny_zone(
+        engine,
+        supply_extra={"far_min": [1.0, None, None]},
+        building_extra={"height_m": [9.0, 9.0, 9.0]},
+    )
+    city = tmp_path / "city.toml"
+    city.write_text("[intensity]\ndouble_storey_height_m = 4.0\n", encoding="utf-8")
+
+    def fars(config) -> tuple[float, float, float]:
+        run_score(engine, year=2019, config=config)
+        run_zone_rank(engine, year=2019, config=config)
+        run_idle(engine, as_of=dt.date(2019, 12, 31), config=config)
+        parcel = read(engine, "parcel_intensity").set_index("parcel_code").loc["P1", "far"]
+        zone = read(engine, "zone_evaluation").iloc[0]["industrial_far"]
+        idle = read(engine, "parcel_idle_status").set_index("parcel_code").loc["P1", "far"]
+        return float(parcel), float(zone), float(idle)
+
+    assert fars(None) == pytest.approx((0.8, 0.8, 0.8))
+    assert fars(city) == pytest.approx((1.6, 1.6, 1.6))
