@@ -29,12 +29,12 @@ from devzone.settings import area_crs as resolve_area_crs
 from devzone.units import M2_PER_MU
 
 __all__ = [
+    "at_least",
+    "at_most",
     "building_measures",
     "building_totals",
     "commitment_ok",
     "control_checks",
-    "at_least",
-    "at_most",
     "entry_rule_ok",
     "floor_ratios",
     "industry_code_2002",

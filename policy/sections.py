@@ -214,6 +214,9 @@ class ZonesPolicy(Section):
     type: ZoneTypeRule
     admission: ZoneAdmission
     score: dict[str, ScoreIndicator]
+    score_decimals: Annotated[int, Field(ge=0, le=12)]  #: indicators and scores compared at this
+    min_known_weight_share: Share  #: below this share of known weight a zone is not ranked
+    min_coverage: Share  #: an aggregate whose land coverage is below this is flagged
 
 
 # --- [corridor] ----------------------------------------------------------------------

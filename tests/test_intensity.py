@@ -262,8 +262,13 @@ def test_registered_footprint_is_preferred_to_the_polygon(policy) -> None:
 
     geom = _measured_square(50.0, 500000.0, 3500000.0)
     b = gpd.GeoDataFrame(
-        {"parcel_code": ["P"], "floors": [1], "height_m": [6.0], "use": ["生产"],
-         "footprint_m2": [3000.0]},
+        {
+            "parcel_code": ["P"],
+            "floors": [1],
+            "height_m": [6.0],
+            "use": ["生产"],
+            "footprint_m2": [3000.0],
+        },
         geometry=geom.to_numpy(),
         crs="EPSG:4490",
     )

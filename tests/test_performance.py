@@ -442,8 +442,11 @@ def test_users_of_a_parcel_never_total_more_than_the_parcel() -> None:
     # Registered 800 + 400 = 1200 m² on a 1000 m² parcel: scaled to 1000 × 800/1200 =
     # 666.67 and 1000 × 400/1200 = 333.33; the third user without a figure gets 0.
     links = pd.DataFrame(
-        {"parcel_code": ["P"] * 3, "credit_code": ["A", "B", "C"],
-         "used_area_m2": [800.0, 400.0, None]}
+        {
+            "parcel_code": ["P"] * 3,
+            "credit_code": ["A", "B", "C"],
+            "used_area_m2": [800.0, 400.0, None],
+        }
     )
     parcels = pd.DataFrame({"parcel_code": ["P"], "area_m2": [1000.0], "zone_code": ["Z"]})
     got = land_shares(links, parcels)["share_m2"].tolist()
@@ -458,8 +461,7 @@ def test_equal_figures_tie_at_the_stated_precision(policy) -> None:
     # both score 100 × 10/13.33 = 75 and must share rank 2 of 3 (2/3 = 0.667 → B).
     assert policy.grades.score_decimals == 6
     parcels = pd.DataFrame(
-        {"parcel_code": ["P1", "P2", "P3"], "zone_code": "Z",
-         "area_m2": [21000.0, 4000.0, 10000.0]}
+        {"parcel_code": ["P1", "P2", "P3"], "zone_code": "Z", "area_m2": [21000.0, 4000.0, 10000.0]}
     )
     links = pd.DataFrame({"parcel_code": ["P1", "P2", "P3"], "credit_code": ["F", "G", "H"]})
     land = enterprise_land(land_shares(links, parcels))
@@ -487,7 +489,7 @@ def test_zero_scores_at_the_bottom_are_d(policy) -> None:
     # Choice "ties at the bottom": 20 规下 firms, the last 2 with score 0 (no tax). Ranked
     # literally they share rank 19 → 19/20 = 0.95 ≤ 0.95 → C, so no firm would be D.
     # With grades.nonpositive_grade_d (shipped true) a score ≤ 0 is D whatever its rank.
-    s = pd.Series(list(range(18, 0, -1)) + [0, 0], dtype=float)
+    s = pd.Series([*range(18, 0, -1), 0, 0], dtype=float)
     kw = {"groups": pd.Series(["below"] * 20), "graded": pd.Series([True] * 20)}
     g = grade_by_rank(s, policy=policy, **kw)
     assert g["rank"].tolist()[-2:] == [19, 19]
