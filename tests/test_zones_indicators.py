@@ -455,7 +455,8 @@ def test_rank_with_missing_indicators_renormalises_and_says_so(engine, db_url, t
     assert pd.isna(z["industrial_tax_per_mu_wan"])  # missing, not 0
     assert z["missing_indicators"] == "工业用地地均税收 (万元/亩)"
     assert z["rank"] == 1
-    assert "缺失指标" in result.output and "工业用地地均税收" in result.output
+    assert "缺失指标" in result.output
+    assert "工业用地地均税收" in result.output
     html = (out / "开发区排名_2019.html").read_text(encoding="utf-8")
     assert "权重按其余 80% 重新归一" in html
 
@@ -480,7 +481,8 @@ def test_rank_without_indicators_or_buildings_shows_gaps_and_does_not_rank(
     )
     assert result.exit_code == 0, result.output
     z = read(engine, "zone_evaluation").iloc[0]
-    assert pd.isna(z["score"]) and pd.isna(z["rank"])
+    assert pd.isna(z["score"])
+    assert pd.isna(z["rank"])
     assert z["known_weight_share"] == pytest.approx(0.3)
     for col in ("far", "industrial_far", "invest_intensity_wan_per_mu", "tax_per_mu_wan"):
         assert pd.isna(z[col]), col  # never computed as 0
