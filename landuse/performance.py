@@ -534,8 +534,9 @@ def grade_by_rank(
     grade = pd.Series(None, index=scores.index, dtype=object)
     r, nn = rank.to_numpy(dtype=float), n.to_numpy(dtype=float)
     letters = ("A", "B", "C")
-    # r/n ≤ share, for integer r: r ≤ floor(share × n) (no float round-off at 0.7 × 10).
-    conds = [r <= np.floor(float(getattr(cuts, letter)) * nn + 1e-9) for letter in letters]
+    # r/n ≤ share, for integer r: r ≤ floor(share × n), share × n rounded to 9 decimals
+    # first (no float round-off at 0.7 × 10 = 7.000000000000001 or 0.95 × 20).
+    conds = [r <= np.floor(np.round(float(getattr(cuts, letter)) * nn, 9)) for letter in letters]
     picked = np.select(conds, list(letters), default="D")
     if cuts.nonpositive_grade_d:
         picked = np.where(s.to_numpy(dtype=float) <= 0, "D", picked)
