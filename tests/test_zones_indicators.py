@@ -494,3 +494,42 @@ def test_rank_without_indicators_or_buildings_shows_gaps_and_does_not_rank(
     html = (out / "开发区排名_2019.html").read_text(encoding="utf-8")
     assert "不计分、不排名" in html
     assert "<td>—" in html
+
+
+def test_built_land_is_completed_land() -> None:
+    """Choice: 已建成 (TD/T 1029 A) = completed on or before 31 December of the year.
+
+    P1 completed on 2019-12-31 → built in 2019. P2 started 2019-03-01 with 4000 m² of
+    footprints standing but completes 2020-01-01 → not built in 2019 (B21), built in
+    2020. P3 has footprints and no completion date → not built.
+    """
+    from devzone.policy import load_policy
+    from devzone.zones.indicators import classify_parcels
+
+    pol = load_policy()
+    parcels = pd.DataFrame(
+        {
+            "parcel_code": ["P1", "P2", "P3"],
+            "zone_code": ["Z"] * 3,
+            "area_m2": [10000.0] * 3,
+            "supervision_no": ["S1", "S2", "S3"],
+            "land_use": ["工业用地"] * 3,
+            "actual_start_date": ["2018-03-01", "2019-03-01", "2018-05-01"],
+            "actual_completion_date": ["2019-12-31", "2020-01-01", None],
+        }
+    )
+    buildings = pd.DataFrame(
+        {
+            "parcel_code": ["P1", "P2", "P3"],
+            "floors": [1, 1, 1],
+            "footprint_m2": [4000.0] * 3,
+            "floor_area_m2": [4000.0] * 3,
+            "use": ["生产"] * 3,
+        }
+    )
+    kw = {"policy": pol.zones, "intensity": pol.intensity}
+    y2019 = classify_parcels(parcels, buildings, year=2019, **kw)
+    assert y2019["built"].tolist() == [True, False, False]
+    assert y2019["ready"].tolist() == [False, True, True]
+    y2020 = classify_parcels(parcels, buildings, year=2020, **kw)
+    assert y2020["built"].tolist() == [True, True, False]
