@@ -121,10 +121,13 @@ def synthetic_map_data(n: int, seed: int = 2019) -> Any:
         geometry="geom",
         crs=SRID,
     )
+    from devzone.jobs.maps import zone_summary
+
     return MapData(
         parcels=parcels,
         zones=zones,
         districts=districts,
+        zone_summary=zone_summary(parcels, zones, None),
         has_performance=True,
         has_idle=True,
         has_fit=True,

@@ -31,7 +31,38 @@ def _parse_date(text: str | None, year: int) -> dt.date:
         ) from exc
 
 
-def map_command(
+BasemapOption = Annotated[
+    str | None,
+    typer.Option(
+        "--basemap",
+        help="osm (OpenStreetMap, WGS84), gaode (高德, GCJ-02: the data is shifted to "
+        "match), tianditu (天地图, CGCS2000: needs --tianditu-key) or none (plain "
+        "background); default: [maps] default_basemap.",
+        show_default=False,
+    ),
+]
+TilesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tiles",
+        help="Basemap from a local XYZ tile folder (DIR/{z}/{x}/{y}.png, kept next to "
+        "the HTML), an .mbtiles file (unpacked to <out>_tiles/ next to the HTML) or an "
+        "intranet URL template; replaces --basemap. Tiles must be WGS84/CGCS2000.",
+        show_default=False,
+    ),
+]
+TiandituKeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tianditu-key",
+        envvar="DEVZONE_TIANDITU_KEY",
+        help="天地图 key (tk) for --basemap tianditu; or DEVZONE_TIANDITU_KEY.",
+        show_default=False,
+    ),
+]
+
+
+def map_command(  # noqa: PLR0913  (one parameter per command-line option)
     year: Annotated[
         int | None,
         typer.Option(
@@ -51,15 +82,9 @@ def map_command(
         ),
     ] = None,
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("map.html"),
-    basemap: Annotated[
-        str | None,
-        typer.Option(
-            "--basemap",
-            help="osm (OpenStreetMap, WGS84), gaode (高德, GCJ-02: the data is shifted to "
-            "match) or none (plain background); default: [maps] default_basemap.",
-            show_default=False,
-        ),
-    ] = None,
+    basemap: BasemapOption = None,
+    tiles: TilesOption = None,
+    tianditu_key: TiandituKeyOption = None,
     db: DbOption = None,
     config: ConfigOption = None,
     engine: EngineOption = "local",
@@ -67,19 +92,39 @@ def map_command(
 ) -> None:
     """Write an offline interactive map: parcels by performance grade, idle land, zones
     by lead industry, industry misfits, the corridor and district boundaries, with a
-    Chinese legend, popups, search, fullscreen, measure and scale controls. The HTML
-    carries Leaflet and its plugins, so it opens without network (tiles are optional)."""
+    Chinese legend, popups, search, filters with CSV export, a zone summary, fullscreen,
+    measure and scale controls. The HTML carries Leaflet and its plugins, so the data
+    draws without network; online basemap tiles need one (a notice shows when they fail)."""
     from devzone.jobs.maps import map_period, run_map
+    from devzone.policy import load_policy, replace
     from devzone.spatial import engine_context
 
+    policy = load_policy(config)
+    if tianditu_key:
+        policy = replace(policy, maps=replace(policy.maps, tianditu_key=tianditu_key))
     eng = open_db(db)
     day = _parse_date(as_of, year or 0) if as_of else None  # year only fills a missing date
     year, day = map_period(eng, year=year, as_of=day)
     with engine_context(engine, scheduler, db=eng):
-        result = run_map(eng, year=year, as_of=day, out_html=out, basemap=basemap, config=config)
+        result = run_map(
+            eng,
+            year=year,
+            as_of=day,
+            out_html=out,
+            basemap=basemap,
+            policy=policy,
+            tiles=tiles,
+        )
     for label, value in result["headline"].items():
         console.print(f"{label}: {value}", highlight=False)
-    console.print(f"Wrote [bold]{out}[/]; open it in a browser (no network needed).")
+    if result["network"]:
+        note = (
+            "the data draws offline, but the basemap tiles need network access "
+            "(use --tiles DIR or --basemap none on a closed network)"
+        )
+    else:
+        note = "no network needed"
+    console.print(f"Wrote [bold]{out}[/]; open it in a browser ({note}).", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,18 +17,21 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio  # noqa: F401  (load GDAL before SpatiaLite: the reverse order segfaults)
+import shapely
 from sqlalchemy import Engine, func, inspect, select
 
 from devzone.db.io import read, table_of
-from devzone.errors import InputError
+from devzone.errors import ConfigError, InputError
 from devzone.landuse.performance import parcel_area_m2
 from devzone.maps.build import basemap_of, build_map, render_html
 from devzone.maps.data import MapData
+from devzone.maps.tiles import local_basemap
 from devzone.policy import Policy, load_policy
 from devzone.settings import area_crs as resolve_area_crs
 from devzone.units import M2_PER_MU, SRID
+from devzone.vocab import IDLE_STATUSES
 
-__all__ = ["latest_results", "map_period", "read_map_data", "run_map"]
+__all__ = ["latest_results", "map_period", "read_map_data", "run_map", "zone_summary"]
 
 ZONE_COLUMNS = [
     "zone_code",
@@ -127,7 +130,7 @@ def _read_outlines(engine: Engine, data: MapData) -> None:
         data.corridor_zones = members["zone_code"].dropna().astype(str)
 
 
-def _read_parcels(
+def _parcel_frame(
     engine: Engine, zones: pd.DataFrame | None, notes: list[str], area_crs: str
 ) -> gpd.GeoDataFrame | None:
     """Parcels with geometry, their area in 亩 and their zone's name."""
@@ -209,6 +212,97 @@ def _attach_fit(engine: Engine, parcels: pd.DataFrame, data: MapData) -> pd.Data
     return parcels
 
 
+def zone_summary(
+    parcels: pd.DataFrame | None, zones: pd.DataFrame, ranks: pd.DataFrame | None
+) -> pd.DataFrame:
+    """One row per zone: its parcels' area, grade shares, idle land and its rank.
+
+    ``area_mu``/``parcels``: the zone's parcels; ``share_a``/``share_d``: share of the
+    graded area (grade not ``'none'``) graded A / D; ``idle_area_mu``/``idle_fee_wan``:
+    parcels whose status is one of :data:`devzone.vocab.IDLE_STATUSES`; ``rank``: the
+    ``zone_evaluation`` rank text of the year (``None`` when not evaluated).
+
+    Examples
+    --------
+    >>> z = pd.DataFrame({"zone_code": ["Z1"], "name": ["甲"], "lead_industry": ["装备"],
+    ...                   "main_industries": [None]})
+    >>> p = pd.DataFrame({"zone_code": ["Z1", "Z1"], "area_mu": [10.0, 30.0],
+    ...                   "grade": ["A", "D"], "idle_status": ["idle_fee", None],
+    ...                   "idle_fee_wan": [2.5, None]})
+    >>> row = zone_summary(p, z, None).iloc[0]
+    >>> [row[k] for k in ("parcels", "share_a", "share_d", "idle_area_mu", "rank")]
+    [2, 0.25, 0.75, 10.0, None]
+    """
+    out = zones[["zone_code", "name", "lead_industry", "main_industries"]].copy()
+    out = out.drop_duplicates("zone_code").reset_index(drop=True)
+    if parcels is not None and len(parcels):
+        p = parcels.assign(
+            area=pd.to_numeric(parcels["area_mu"], errors="coerce").fillna(0.0),
+            fee=pd.to_numeric(parcels["idle_fee_wan"], errors="coerce").fillna(0.0),
+        )
+        graded = p["grade"].astype(str) != "none"
+        idle = p["idle_status"].astype(object).isin(IDLE_STATUSES)
+        p = p.assign(
+            graded=p["area"].where(graded, 0.0),
+            a=p["area"].where(p["grade"] == "A", 0.0),
+            d=p["area"].where(p["grade"] == "D", 0.0),
+            idle_area=p["area"].where(idle, 0.0),
+            idle_fee=p["fee"].where(idle, 0.0),
+        )
+        g = p.groupby("zone_code").agg(
+            area_mu=("area", "sum"),
+            parcels=("area", "size"),
+            graded=("graded", "sum"),
+            a=("a", "sum"),
+            d=("d", "sum"),
+            idle_area_mu=("idle_area", "sum"),
+            idle_fee_wan=("idle_fee", "sum"),
+        )
+        out = out.join(g, on="zone_code")
+    for col in ("area_mu", "graded", "a", "d", "idle_area_mu", "idle_fee_wan"):
+        if col not in out:
+            out[col] = np.nan
+    out["parcels"] = out.get("parcels", pd.Series(0, index=out.index)).fillna(0).astype(int)
+    graded_area = out["graded"].where(out["graded"] > 0)
+    out["share_a"] = (out["a"] / graded_area).astype(float)
+    out["share_d"] = (out["d"] / graded_area).astype(float)
+    out["rank"] = None
+    if ranks is not None and not ranks.empty:
+        r = ranks.dropna(subset=["zone_code", "rank"]).drop_duplicates("zone_code", keep="last")
+        text = r["zone_type"].fillna("").astype(str) + " 第 " + r["rank"].astype(int).astype(str)
+        text = (text + " 名").str.strip()
+        out["rank"] = out["zone_code"].map(dict(zip(r["zone_code"], text, strict=True)))
+        out["rank"] = out["rank"].astype(object).where(out["rank"].notna(), None)
+    return out.drop(columns=["graded", "a", "d"]).astype(object).where(out.notna(), None)
+
+
+def _attach_zone_summary(engine: Engine, data: MapData, year: int) -> None:
+    """``data.zone_summary`` from the parcels' facts and ``zone_evaluation`` of the year."""
+    if data.zones is None:
+        return
+    cols = ["year", "zone_code", "zone_type", "rank"]
+    ranks = read(engine, "zone_evaluation", columns=cols, required=False)
+    ranks = None if ranks is None else _only(ranks, "year", year)
+    if ranks is None or ranks.empty:
+        data.notes.append(f"开发区排名: 无 {year} 年评价结果 (先运行 devzone zones rank)")
+    data.zone_summary = zone_summary(data.parcels, data.zones, ranks)
+
+
+def _city(data: MapData) -> str | None:
+    """The prefecture-level city (adcode ``xxxx00``) holding the middle of the data."""
+    d = data.districts
+    frame = next((f for f in (data.parcels, data.zones) if f is not None and len(f)), None)
+    if d is None or frame is None:
+        return None
+    cities = d.loc[d["adcode"].astype(str).str.fullmatch(r"\d{4}(?<!00)00")]
+    if cities.empty:
+        return None
+    x0, y0, x1, y1 = frame.total_bounds
+    mid = shapely.Point((x0 + x1) / 2, (y0 + y1) / 2)
+    hit = cities.loc[cities.geometry.covers(mid)]
+    return str(hit["name"].iloc[0]) if len(hit) else None
+
+
 def read_map_data(
     engine: Engine, *, year: int, as_of: dt.date, area_crs: str | None = None
 ) -> MapData:
@@ -236,14 +330,18 @@ def read_map_data(
     """
     data = MapData()
     _read_outlines(engine, data)
-    parcels = _read_parcels(engine, data.zones, data.notes, resolve_area_crs(area_crs))
+    parcels = _parcel_frame(engine, data.zones, data.notes, resolve_area_crs(area_crs))
     if parcels is None:
+        _attach_zone_summary(engine, data, year)
+        data.city = _city(data)
         return data
     parcels = _attach_performance(engine, parcels, data, year)
     parcels = _attach_intensity(engine, parcels, data, year)
     parcels = _attach_idle(engine, parcels, data, as_of)
     parcels = _attach_fit(engine, parcels, data)
     data.parcels = gpd.GeoDataFrame(parcels, geometry="geom", crs=SRID).reset_index(drop=True)
+    _attach_zone_summary(engine, data, year)
+    data.city = _city(data)
     return data
 
 
@@ -259,6 +357,7 @@ def run_map(
     basemap: str | None = "osm",
     config: str | Path | None = None,
     policy: Policy | None = None,
+    tiles: str | None = None,
 ) -> dict[str, Any]:
     """Write the planners' map of ``year`` (performance) and ``as_of`` (idle land).
 
@@ -279,25 +378,43 @@ def run_map(
     config
         A city's policy TOML overriding ``data/policy/maps.toml`` (loaded once).
     policy
-        The typed policy, instead of ``config``.
+        The typed policy, instead of ``config``; ``policy.maps.tianditu_key`` fills
+        ``{tk}`` in a basemap URL (the CLI sets it from ``--tianditu-key`` /
+        ``DEVZONE_TIANDITU_KEY``).
+    tiles
+        A local XYZ tile folder, an ``.mbtiles`` file or an intranet URL template
+        (:func:`devzone.maps.tiles.local_basemap`); replaces ``basemap``.
 
     Returns
     -------
     dict
-        ``{"outputs": [out_html], "headline": {...}}``.
+        ``{"outputs": [out_html], "headline": {...}, "network": bool}``: ``network``
+        is whether the basemap needs a network (``False``: none or local tiles).
 
     Raises
     ------
     ConfigError
-        The basemap is not one of ``[maps.basemaps]``.
+        The basemap is not one of ``[maps.basemaps]``, or needs a 天地图 key.
     InputError
-        ``out_html`` cannot be written.
+        ``out_html`` cannot be written, or ``tiles`` holds no tiles.
     """
     maps = (policy if policy is not None else load_policy(config)).maps
-    basemap = basemap or maps.default_basemap
-    basemap_of(maps, basemap)  # an unknown basemap fails before the database is read
+    if tiles:
+        local = local_basemap(tiles, Path(out_html))
+        base, network = local.basemap, local.network
+    else:
+        base = basemap_of(maps, basemap or maps.default_basemap)  # fails before reading
+        network = bool(base.url)
+    key = maps.tianditu_key
+    if "{tk}" in base.url + base.labels_url and not key:
+        raise ConfigError(
+            f"the {base.label} basemap needs a key: pass --tianditu-key or set "
+            "DEVZONE_TIANDITU_KEY (or [maps] tianditu_key in your --config)"
+        )
     data = read_map_data(engine, year=year, as_of=as_of)
-    m, headline = build_map(data, year=year, as_of=as_of, basemap=basemap, policy=maps)
+    m, headline = build_map(
+        data, year=year, as_of=as_of, basemap=base, policy=maps, tianditu_key=key
+    )
     html = render_html(m)
     out = Path(out_html)
     try:
@@ -308,4 +425,4 @@ def run_map(
             f"cannot write the map ({exc.strerror}); choose another --out", file=str(out)
         ) from exc
     headline["文件大小 size (MB)"] = round(out.stat().st_size / 1e6, 2)
-    return {"outputs": [out], "headline": headline}
+    return {"outputs": [out], "headline": headline, "network": network}

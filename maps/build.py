@@ -25,12 +25,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import Any
 
 import folium
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import MacroElement
 from folium.map import CustomPane, Layer
 from folium.plugins import Fullscreen, MeasureControl
@@ -45,15 +47,33 @@ from devzone.policy.sections import Basemap, MapsPolicy
 from devzone.units import SRID
 from devzone.vocab import FIT_LABELS, GRADE_LABELS, GRADES, IDLE_STATUS_LABELS
 
-__all__ = ["basemap_of", "build_map", "js_json", "render_html"]
+__all__ = ["basemap_of", "build_map", "js_json", "page_title", "render_html"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: The grade layer's classes: the evaluation's grades, then parcels without one.
 MAP_GRADES: tuple[str, ...] = (*GRADES, "none")
 #: Where the map opens when there is nothing to draw (六安市).
 DEFAULT_VIEW = ([31.75, 116.5], 9)
-#: The custom panes, bottom to top.
-PANES = ("dz_district", "dz_zone", "dz_corridor", "dz_parcel", "dz_idle", "dz_misfit")
+#: The custom panes, bottom to top: zone outlines sit above the parcels so their
+#: lead-industry colour shows and their outline stays a click target at every zoom.
+PANES = ("dz_district", "dz_corridor", "dz_parcel", "dz_idle", "dz_misfit", "dz_zone")
+#: Shown on the page when basemap tiles fail to load.
+TILE_NOTICE = "底图无法加载（离线或网络受限）"
+#: Planner-facing words of the page's own controls.
+UI_TEXT = {
+    "zoom_in": "放大",
+    "zoom_out": "缩小",
+    "measure": "测量距离和面积",
+    "layers": "图层",
+    "close": "关闭",
+    "tile_notice": TILE_NOTICE,
+    "filter_title": "筛选与导出",
+    "filter_shown": "显示",
+    "filter_all": "全选",
+    "export": "导出筛选宗地 (CSV)",
+    "summary_title": "开发区概况",
+    "missing": "—",
+}
 
 
 def js_json(obj: Any) -> str:
@@ -184,12 +204,15 @@ class PolygonLayer(Layer):
         cls: np.ndarray | None = None,
         pane: str,
         show: bool = True,
+        labels: dict | None = None,
         **options: Any,
     ) -> None:
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "DzLayer"
         self.store = store
         spec: dict[str, Any] = {"name": name, "classes": classes}
+        if labels is not None:
+            spec["labels"] = labels
         if members is not None:
             m = np.asarray(members, dtype=np.int64)
             spec["members"] = encode_varints(np.diff(m, prepend=0))
@@ -207,15 +230,31 @@ class Runtime(MacroElement):
         "{% macro script(this, kwargs) %}"
         "DZ.interact({{ this._parent.get_name() }});"
         "L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});"
+        "DZ.ui({{ this._parent.get_name() }}, {{ this.ui }});"
         "DZ.legend({{ this._parent.get_name() }}, {{ this.legend }});"
         "{% if this.search_store %}DZ.search({{ this._parent.get_name() }}, "
-        "{{ this.search_store.get_name() }}, {{ this.search }});{% endif %}"
+        "{{ this.search_store.get_name() }}, {{ this.search }});"
+        "DZ.filters({{ this._parent.get_name() }}, "
+        "{{ this.search_store.get_name() }}, {{ this.filters }});{% endif %}"
+        "{% if this.summary %}DZ.summary({{ this._parent.get_name() }}, "
+        "{{ this.summary }});{% endif %}"
         "{% endmacro %}"
     )
 
-    def __init__(self, legend: dict, search_store: PolygonStore | None, search: dict) -> None:
+    def __init__(
+        self,
+        legend: dict,
+        search_store: PolygonStore | None,
+        search: dict,
+        *,
+        filters: dict | None = None,
+        summary: dict | None = None,
+    ) -> None:
         super().__init__()
         self._name = "DzRuntime"
+        self.ui = js_json(UI_TEXT)
+        self.filters = js_json(filters or {})
+        self.summary = js_json(summary) if summary else ""
         self.css = (TEMPLATES / "dzmap.css").read_text(encoding="utf-8")
         self.js = (
             (TEMPLATES / "dzmap.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
@@ -340,25 +379,111 @@ class Canvas:
         self.map.add_child(store)
         return store
 
-    def legend(self, title: str, items: list[dict], layer: str) -> None:
-        """One legend section and the layer's short name (headline)."""
-        self.sections.append({"title": title, "items": items})
+    def legend(self, title: str, items: list[dict], layer: str, *, layer_name: str) -> None:
+        """One legend section (shown while ``layer_name`` is on) and the layer's short name."""
+        self.sections.append({"title": title, "items": items, "layer": layer_name})
         self.layers.append(layer)
 
+    def labels(self, geoms: pd.DataFrame, column: int) -> dict:
+        """Permanent labels of a layer: attribute ``column`` at a point inside each polygon."""
+        pts = shapely.point_on_surface(geoms.geometry.to_numpy())
+        lon, lat = shapely.get_x(pts), shapely.get_y(pts)
+        if self.gcj:
+            lon, lat = wgs84_to_gcj02(lon, lat)
+        digits = self.policy.precision
+        return {
+            "col": column,
+            "pts": [
+                [round(float(a), digits), round(float(o), digits)]
+                for a, o in zip(lat, lon, strict=True)
+            ],
+        }
 
-def _tiles(m: folium.Map, base: Basemap) -> None:
-    """The basemap's tile layer (none for a basemap without URL)."""
+
+def _tiles(m: folium.Map, base: Basemap, key: str = "") -> None:
+    """The basemap's tile layers (none for a basemap without URL); ``{tk}`` → ``key``."""
     if not base.url:
         return
-    folium.TileLayer(
-        tiles=base.url,
-        attr=base.attribution or base.label,
-        name=f"底图: {base.label}",
-        subdomains=base.subdomains or "abc",
-        max_zoom=base.max_zoom,
-        overlay=False,
-        control=True,
-    ).add_to(m)
+    for url, overlay in ((base.url, False), (base.labels_url, True)):
+        if not url:
+            continue
+        folium.TileLayer(
+            tiles=url.replace("{tk}", key),
+            attr=base.attribution or base.label,
+            name=f"底图: {base.label}" + (" 注记" if overlay else ""),
+            subdomains=base.subdomains or "abc",
+            max_native_zoom=base.max_zoom,
+            max_zoom=max(base.max_zoom, 20),
+            overlay=overlay,
+            control=not overlay,
+        ).add_to(m)
+
+
+def _filter_group(
+    key: str, title: str, values: pd.Series, labels: Mapping[str, str] | None, missing: str
+) -> dict:
+    """One filter of the parcel panel: a class per value (labels' order first), codes."""
+    s = _clean_text(values).reset_index(drop=True)
+    present = set(s.dropna())
+    cats = [k for k in (labels or {}) if k in present]
+    cats += sorted(present - set(cats))
+    idx = {c: i for i, c in enumerate(cats)}
+    names = [(labels or {}).get(c, c) for c in cats]
+    if s.isna().any():
+        names.append(missing)
+    codes = s.map(idx).fillna(len(cats)).astype(int).to_numpy()
+    return {"key": key, "title": title, "labels": names, "codes": encode_varints(codes)}
+
+
+def _filters(p: pd.DataFrame, year: int) -> dict:
+    """The parcel filters (grade, idle status, zone, industry fit) and the CSV name."""
+    return {
+        "groups": [
+            _filter_group("grade", "亩均效益等级", p["grade"], GRADE_LABELS, "无评价"),
+            _filter_group("idle", "闲置状态", p["idle_status"], IDLE_STATUS_LABELS, "无认定结果"),
+            _filter_group("zone", "所在开发区", p["zone_name"], None, "不在开发区内"),
+            _filter_group("fit", "产业符合性", p["fit"], FIT_LABELS, "无产业数据"),
+        ],
+        "filename": f"宗地筛选_{year}.csv",
+    }
+
+
+def _fmt(value: Any, fmt: str, missing: str = "—") -> str:
+    """``format(value, fmt)``, or ``missing`` for a missing value."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return missing
+    try:
+        if pd.isna(value):
+            return missing
+    except (TypeError, ValueError):
+        pass
+    return format(value, fmt) if fmt else str(value)
+
+
+def _summary(summary: pd.DataFrame | None) -> dict | None:
+    """The zone summary panel: one row of display text per zone (missing: "—")."""
+    if summary is None or summary.empty:
+        return None
+    columns = [
+        "开发区", "宗地面积 (亩)", "宗地数", "A 类占比", "D 类占比", "闲置面积 (亩)",
+        "闲置费 (万元)", "首位产业", "主导产业", "排名",
+    ]  # fmt: skip
+    rows = [
+        [
+            _fmt(r["name"], ""),
+            _fmt(r["area_mu"], ",.2f"),
+            _fmt(r["parcels"], "d"),
+            _fmt(r["share_a"], ".1%"),
+            _fmt(r["share_d"], ".1%"),
+            _fmt(r["idle_area_mu"], ",.2f"),
+            _fmt(r["idle_fee_wan"], ",.2f"),
+            _fmt(r["lead_industry"], ""),
+            _fmt(r["main_industries"], ""),
+            _fmt(r["rank"], ""),
+        ]
+        for r in summary.to_dict("records")
+    ]
+    return {"title": UI_TEXT["summary_title"], "columns": columns, "rows": rows}
 
 
 def _fit_view(canvas: Canvas, data: MapData) -> None:
@@ -388,8 +513,11 @@ def _district_layer(canvas: Canvas, d: pd.DataFrame) -> None:
         fill=False,
         dash=[6, 4],
         interactive=False,
+        labels=canvas.labels(d, 0),
+        labelClass="dz-label dz-label-district",
     ).add_to(canvas.map)
-    canvas.legend("行政区划", [{"stroke": color, "label": "县区边界"}], "行政区划边界")
+    items = [{"stroke": color, "label": "县区边界"}]
+    canvas.legend("行政区划", items, "行政区划边界", layer_name="行政区划边界")
 
 
 def _zone_colours(zones: pd.DataFrame, policy: MapsPolicy) -> tuple[np.ndarray, list[dict], list]:
@@ -423,8 +551,24 @@ def _zone_legend(z: pd.DataFrame, cls: np.ndarray, classes: list[dict], leads: l
     return items
 
 
-def _zone_layer(canvas: Canvas, zones: pd.DataFrame) -> None:
-    """Zones coloured by 首位产业, with their popups."""
+def _summary_attrs(z: pd.DataFrame, summary: pd.DataFrame | None) -> list[dict]:
+    """The zone popup's facts from the job's zone summary (nothing without one)."""
+    if summary is None:
+        return []
+    s = z[["zone_code"]].merge(summary.drop_duplicates("zone_code"), on="zone_code", how="left")
+    return [
+        _num_column(s["area_mu"], "宗地面积", decimals=2, unit="亩"),
+        _num_column(s["parcels"], "宗地数", decimals=0, unit="宗"),
+        _num_column(pd.to_numeric(s["share_a"]) * 100, "A 类面积占比", decimals=1, unit="%"),
+        _num_column(pd.to_numeric(s["share_d"]) * 100, "D 类面积占比", decimals=1, unit="%"),
+        _num_column(s["idle_area_mu"], "闲置土地面积", decimals=2, unit="亩"),
+        _num_column(s["idle_fee_wan"], "土地闲置费", decimals=2, unit="万元"),
+        _str_column(s["rank"], "集约利用评价排名"),
+    ]
+
+
+def _zone_layer(canvas: Canvas, zones: pd.DataFrame, summary: pd.DataFrame | None) -> None:
+    """Zones coloured by 首位产业: outlines above the parcels, labels and popups."""
     z = zones.reset_index(drop=True)
     cls, classes, leads = _zone_colours(z, canvas.policy)
     attrs = [
@@ -435,18 +579,24 @@ def _zone_layer(canvas: Canvas, zones: pd.DataFrame) -> None:
         _str_column(z["lead_industry"], "首位产业", tooltip=True),
         _str_column(z["main_industries"], "主导产业"),
         _num_column(z["approved_area_ha"], "核准面积", decimals=2, unit="公顷"),
+        *_summary_attrs(z, summary),
     ]
     store = canvas.store("zone", z, attrs, title="开发区")
+    name = "开发区 (按首位产业着色)"
     PolygonLayer(
         store,
-        "开发区 (按首位产业着色)",
+        name,
         classes,
         cls=cls,
         pane="dz_zone",
-        weight=2,
-        fillOpacity=0.15,
+        weight=3,
+        fillOpacity=0.06,
+        edgeHit=6,
+        labels=canvas.labels(z, 0),
+        labelClass="dz-label dz-label-zone",
     ).add_to(canvas.map)
-    canvas.legend("开发区 (首位产业 / 主导产业)", _zone_legend(z, cls, classes, leads), "开发区")
+    items = _zone_legend(z, cls, classes, leads)
+    canvas.legend("开发区 (首位产业 / 主导产业)", items, "开发区", layer_name=name)
 
 
 def _corridor_parts(data: MapData) -> tuple[list[np.ndarray], list[str], list[str]]:
@@ -487,7 +637,7 @@ def _corridor_layer(canvas: Canvas, data: MapData) -> None:
         {"stroke": color, "label": "走廊范围"},
         {"stroke": color, "fill": color, "label": "成员开发区"},
     ]
-    canvas.legend("合六经济走廊", items, "合六经济走廊")
+    canvas.legend("合六经济走廊", items, "合六经济走廊", layer_name="合六经济走廊及成员开发区")
 
 
 def _grade_layer(canvas: Canvas, p: pd.DataFrame, year: int) -> PolygonStore:
@@ -513,7 +663,7 @@ def _grade_layer(canvas: Canvas, p: pd.DataFrame, year: int) -> PolygonStore:
         {**classes[i], "label": f"{GRADE_LABELS[g]} ({counts[i]} 宗)"}
         for i, g in enumerate(MAP_GRADES)
     ]
-    canvas.legend(name, items, "宗地亩均效益等级")
+    canvas.legend(name, items, "宗地亩均效益等级", layer_name=name)
     canvas.headline["宗地 parcels"] = len(p)
     return store
 
@@ -545,7 +695,7 @@ def _idle_layer(canvas: Canvas, store: PolygonStore, p: pd.DataFrame, as_of: Any
         extra = f", 闲置费 {f:,.2f} 万元" if f > 0 else ""
         label = IDLE_STATUS_LABELS.get(s, s)
         items.append({**classes[i], "label": f"{label} ({count[i]} 宗{extra})"})
-    canvas.legend(name, items, "闲置土地")
+    canvas.legend(name, items, "闲置土地", layer_name=name)
     canvas.headline["闲置宗地 idle parcels"] = len(sel)
     canvas.headline["闲置费 idle fees (万元)"] = round(float(fee.sum()), 2)
 
@@ -564,7 +714,7 @@ def _misfit_layer(canvas: Canvas, store: PolygonStore, p: pd.DataFrame) -> None:
         fill=False,
     ).add_to(canvas.map)
     items = [{"stroke": color, "label": f"{FIT_LABELS['misfit']} ({len(sel)} 宗)"}]
-    canvas.legend("产业不符宗地", items, "产业不符宗地")
+    canvas.legend("产业不符宗地", items, "产业不符宗地", layer_name="产业不符宗地")
     canvas.headline["产业不符宗地 misfit parcels"] = len(sel)
 
 
@@ -582,7 +732,14 @@ def _crs_text(base: Basemap, gcj: bool) -> str:
 
 
 def _runtime(
-    canvas: Canvas, store: PolygonStore | None, *, title: str, base: Basemap, notes: list[str]
+    canvas: Canvas,
+    store: PolygonStore | None,
+    *,
+    title: str,
+    base: Basemap,
+    notes: list[str],
+    filters: dict | None = None,
+    summary: dict | None = None,
 ) -> None:
     """Legend, search over the parcels, fullscreen, measure and layer controls."""
     legend = {
@@ -595,10 +752,10 @@ def _runtime(
         "placeholder": "搜索宗地代码 / 企业名称",
         "none": "未找到",
         "columns": [0, 1, 2],
-        "show": [0, 1],
+        "show": [0, 1, 3],
     }
     m = canvas.map
-    m.add_child(Runtime(legend, store, search))
+    m.add_child(Runtime(legend, store, search, filters=filters, summary=summary))
     Fullscreen(title="全屏", title_cancel="退出全屏", position="topleft").add_to(m)
     MeasureControl(
         position="topleft",
@@ -610,8 +767,27 @@ def _runtime(
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
 
 
+def page_title(data: MapData, year: int) -> str:
+    """The page's ``<title>``: "<city> 开发区工业用地 <year>" (city when the data names one).
+
+    Examples
+    --------
+    >>> page_title(MapData(city="六安市"), 2019)
+    '六安市 开发区工业用地 2019'
+    >>> page_title(MapData(), 2019)
+    '开发区工业用地 2019'
+    """
+    return f"{data.city} 开发区工业用地 {year}" if data.city else f"开发区工业用地 {year}"
+
+
 def build_map(
-    data: MapData, *, year: int, as_of: Any, basemap: str, policy: MapsPolicy
+    data: MapData,
+    *,
+    year: int,
+    as_of: Any,
+    basemap: str | Basemap,
+    policy: MapsPolicy,
+    tianditu_key: str = "",
 ) -> tuple[folium.Map, dict[str, Any]]:
     """Assemble the Folium map; returns it with headline facts (counts, layers).
 
@@ -622,27 +798,31 @@ def build_map(
     year, as_of
         Shown in the layer names and the legend title.
     basemap
-        A key of ``policy.basemaps`` (``osm``, ``gaode``, ``none``).
+        A key of ``policy.basemaps`` (``osm``, ``gaode``, ``tianditu``, ``none``), or a
+        :class:`Basemap` (``--tiles``, :func:`devzone.maps.tiles.local_basemap`).
     policy
         The ``[maps]`` section (colours, basemaps, precision, opacity); labels come
         from :mod:`devzone.vocab`.
+    tianditu_key
+        Replaces ``{tk}`` in the basemap's URLs (天地图).
 
     Raises
     ------
     ConfigError
         Unknown basemap, or a grade without a colour.
     """
-    base = basemap_of(policy, basemap)
+    base = basemap if isinstance(basemap, Basemap) else basemap_of(policy, basemap)
     m = folium.Map(tiles=None, prefer_canvas=True, zoom_control=True, control_scale=False)
+    m.dz_title = page_title(data, year)
     canvas = Canvas(m, policy, gcj=base.crs == "GCJ-02")
-    _tiles(m, base)
+    _tiles(m, base, tianditu_key)
     _fit_view(canvas, data)
     for i, pane in enumerate(PANES):
         CustomPane(pane, z_index=410 + 10 * i, pointer_events=False).add_to(m)
     if data.districts is not None:
         _district_layer(canvas, data.districts)
     if data.zones is not None:
-        _zone_layer(canvas, data.zones)
+        _zone_layer(canvas, data.zones, data.zone_summary)
     if data.corridor is not None or data.corridor_zones is not None:
         _corridor_layer(canvas, data)
     store = None
@@ -654,7 +834,16 @@ def build_map(
             _misfit_layer(canvas, store, data.parcels)
     notes = list(data.notes)
     title = f"开发区工业用地 {year}年 (截至 {as_of})"
-    _runtime(canvas, store, title=title, base=base, notes=notes)
+    filters = _filters(data.parcels, year) if data.parcels is not None else None
+    _runtime(
+        canvas,
+        store,
+        title=title,
+        base=base,
+        notes=notes,
+        filters=filters,
+        summary=_summary(data.zone_summary),
+    )
     head = canvas.headline
     head["年度 year"] = year
     head["基准日 as-of"] = str(as_of)
@@ -670,6 +859,9 @@ def render_html(m: folium.Map) -> str:
     figure = m.get_root()
     make_offline(figure)
     html = figure.render()
+    title = getattr(m, "dz_title", "开发区工业用地")
+    html = html.replace("<html>", '<html lang="zh-CN">', 1)
+    html = html.replace("<head>", f"<head>\n    <title>{escape(title)}</title>", 1)
     left = remote_references(html)
     if left:
         raise RuntimeError(f"map HTML still references remote resources: {left[:3]}")

@@ -53,6 +53,13 @@ class MapData:
         ``corridor`` rows: ``name``.
     corridor_zones : Series or None
         ``zone_code`` of the corridor's member zones.
+    zone_summary : DataFrame or None
+        One row per zone (computed by the job): ``zone_code``, ``name``,
+        ``lead_industry``, ``main_industries``, ``area_mu``, ``parcels``, ``share_a``,
+        ``share_d`` (of the graded area), ``idle_area_mu``, ``idle_fee_wan``, ``rank``
+        (text, ``None`` without a ``zone_evaluation`` row); missing numbers are NaN.
+    city : str or None
+        The city the map shows (its ``<title>``), e.g. ``六安市``.
     has_performance, has_idle, has_fit, has_intensity : bool
         Whether the parcels carry that year's grades, the as-of idle status, the
         industry fit, the FAR.
@@ -65,6 +72,8 @@ class MapData:
     districts: gpd.GeoDataFrame | None = None
     corridor: gpd.GeoDataFrame | None = None
     corridor_zones: pd.Series | None = None
+    zone_summary: pd.DataFrame | None = None
+    city: str | None = None
     has_performance: bool = False
     has_idle: bool = False
     has_fit: bool = False

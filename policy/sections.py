@@ -262,6 +262,7 @@ class Basemap(Section):
     label: str
     crs: Literal["WGS84", "GCJ-02"]
     url: str
+    labels_url: str  #: an annotation tile layer drawn over ``url`` ("" = none)
     subdomains: str
     attribution: str
     max_zoom: Annotated[int, Field(ge=0, le=24)]
@@ -280,6 +281,7 @@ class MapsPolicy(Section):
     """[maps] — display choices (labels come from :mod:`devzone.vocab`)."""
 
     default_basemap: str
+    tianditu_key: str  #: 天地图 key (``{tk}`` in a basemap URL); "" = from CLI / environment
     precision: Annotated[int, Field(ge=0, le=9)]
     fill_opacity: Share
     basemaps: dict[str, Basemap]

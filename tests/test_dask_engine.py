@@ -137,9 +137,10 @@ def test_postgis_engine_matches_local_on_sample(sample_gpkg: Path, postgis_base_
 
 def _run_jobs(path: Path, out: Path) -> list[Path]:
     from devzone.db.engine import make_engine
+    from devzone.jobs.corridor import run_corridor_report
     from devzone.jobs.idle import run_idle
     from devzone.jobs.score import run_score
-    from devzone.jobs.zones import run_corridor_report, run_zone_rank
+    from devzone.jobs.zones import run_zone_rank
 
     engine = make_engine(str(path))
     outputs: list[Path] = []

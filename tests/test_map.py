@@ -192,6 +192,20 @@ def build_small_db(engine: Engine) -> None:
     )
     write_result(
         engine,
+        "zone_evaluation",
+        pd.DataFrame(
+            {
+                "year": [YEAR],
+                "zone_code": ["G341130"],
+                "zone_name": ["六安经济技术开发区"],
+                "zone_type": ["工业主导型"],
+                "rank": [1],
+            }
+        ),
+        replace_where={"year": YEAR},
+    )
+    write_result(
+        engine,
         "parcel_industry_fit",
         pd.DataFrame(
             {

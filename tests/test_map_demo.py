@@ -82,3 +82,21 @@ def test_demo_map_works_offline(browser, demo_out: Path) -> None:
         assert p.dialogs == []
     finally:
         p.page.close()
+
+
+def test_demo_map_names_the_city_its_districts_and_hefei(browser, demo_out: Path) -> None:
+    p = open_map(browser, demo_out / "map_osm.html", size=(1280, 720))
+    try:
+        assert p.page.title() == "六安市 开发区工业用地 2019"
+        p.page.evaluate("DZ.map.setZoom(9, {animate: false})")  # city scale
+        districts = p.page.locator(".dz-label-district").all_inner_texts()
+        assert "合肥市" in districts, districts
+        assert "金安区" in districts, districts
+        zones = p.page.locator(".dz-label-zone").all_inner_texts()
+        assert len(zones) == p.page.evaluate("DZ.stores.zone.n"), zones
+        p.page.locator(".dz-summary .dz-panel-head").click()
+        assert p.page.locator(".dz-summary tr").count() == len(zones) + 1
+        p.page.locator(".dz-notice").wait_for(timeout=5_000)  # tiles blocked → notice
+        screenshot(p, "map_demo_city_labels.png")
+    finally:
+        p.page.close()

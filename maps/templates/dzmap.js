@@ -147,6 +147,21 @@
     return inside;
   };
 
+  /* Distance (normalised units) from a point to the nearest ring edge of feature f. */
+  Store.prototype.edgeDistance = function (f, px, py) {
+    var best = Infinity, u = this.u, v = this.v;
+    for (var r = this.featRing[f]; r < this.featRing[f + 1]; r++) {
+      var a = this.ringVert[r], b = this.ringVert[r + 1];
+      for (var i = a, j = b - 1; i < b; j = i++) {
+        var dx = u[i] - u[j], dy = v[i] - v[j], L2 = dx * dx + dy * dy;
+        var t = L2 ? Math.max(0, Math.min(1, ((px - u[j]) * dx + (py - v[j]) * dy) / L2)) : 0;
+        var ex = u[j] + t * dx - px, ey = v[j] + t * dy - py, d = ex * ex + ey * ey;
+        if (d < best) { best = d; }
+      }
+    }
+    return Math.sqrt(best);
+  };
+
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) { e.className = cls; }
@@ -205,6 +220,28 @@
       }
       this.name = spec.name;
       this.count = n;
+      this._labelSpec = spec.labels || null;
+    },
+
+    onAdd: function (map) {
+      L.Renderer.prototype.onAdd.call(this, map);
+      var ls = this._labelSpec, s = this._store, cls = this.options.labelClass || 'dz-label';
+      if (!ls) { return; }
+      this._labels = [];
+      for (var f = 0; f < ls.pts.length; f++) {
+        var t = s.text(ls.col, f);
+        if (t === null) { continue; }
+        var tip = L.tooltip({permanent: true, direction: 'center', className: cls,
+          interactive: false, opacity: 1}).setLatLng(ls.pts[f]).setContent(el('span', null, t));
+        map.openTooltip(tip);
+        this._labels.push(tip);
+      }
+    },
+
+    onRemove: function (map) {
+      (this._labels || []).forEach(function (tip) { map.closeTooltip(tip); });
+      this._labels = [];
+      L.Renderer.prototype.onRemove.call(this, map);
     },
 
     _initContainer: function () {
@@ -240,7 +277,7 @@
       var ux0 = (b.min.x + o.x) / S, ux1 = (b.max.x + o.x) / S;
       var vy0 = (b.min.y + o.y) / S, vy1 = (b.max.y + o.y) / S;
       var u = s.u, v = s.v, fr = s.featRing, rv = s.ringVert, opt = this.options;
-      var tiny = 1.5 / S;
+      var tiny = 1.5 / S, keep = s.keep || null;
       ctx.lineJoin = 'round';
       ctx.lineWidth = opt.weight;
       if (opt.dash) { ctx.setLineDash(opt.dash); }
@@ -250,6 +287,7 @@
         ctx.beginPath();
         for (var i = 0; i < g.length; i++) {
           var f = g[i];
+          if (keep && !keep[f]) { continue; }
           if (s.bx1[f] < ux0 || s.bx0[f] > ux1 || s.by1[f] < vy0 || s.by0[f] > vy1) { continue; }
           if (s.bx1[f] - s.bx0[f] < tiny && s.by1[f] - s.by0[f] < tiny) {
             ctx.rect(s.bx0[f] * S - o.x, s.by0[f] * S - o.y, 1.5, 1.5);
@@ -280,12 +318,23 @@
     },
 
     /* Feature under a map point, topmost first, or -1. */
-    hit: function (latlng) {
-      var s = this._store, u = (latlng.lng + 180) / 360;
+    hit: function (latlng, edgeOnly) {
+      var s = this._store, u = (latlng.lng + 180) / 360, keep = s.keep || null;
       var lat = latlng.lat * Math.PI / 180;
       var v = 0.5 - Math.log(Math.tan(Math.PI / 4 + lat / 2)) / (2 * Math.PI);
+      if (edgeOnly) {
+        var tol = this.options.edgeHit / (256 * Math.pow(2, this._map.getZoom()));
+        for (var q = this._order.length - 1; q >= 0; q--) {
+          var e = this._order[q];
+          if (u < s.bx0[e] - tol || u > s.bx1[e] + tol || v < s.by0[e] - tol ||
+              v > s.by1[e] + tol) { continue; }
+          if (s.edgeDistance(e, u, v) <= tol) { return e; }
+        }
+        return -1;
+      }
       for (var i = this._order.length - 1; i >= 0; i--) {
         var f = this._order[i];
+        if (keep && !keep[f]) { continue; }
         if (u < s.bx0[f] || u > s.bx1[f] || v < s.by0[f] || v > s.by1[f]) { continue; }
         if (s.contains(f, u, v)) { return f; }
       }
@@ -309,6 +358,13 @@
 
   /* Click → popup, hover → tooltip, on the topmost visible layer with a feature. */
   function topHit(map, latlng) {
+    /* Outlines first (zones above the parcels): a click on a zone's edge opens it. */
+    for (var k = DZ.layers.length - 1; k >= 0; k--) {
+      var edged = DZ.layers[k];
+      if (!edged.options.edgeHit || !map.hasLayer(edged)) { continue; }
+      var g = edged.hit(latlng, true);
+      if (g >= 0) { return {layer: edged, f: g}; }
+    }
     for (var i = DZ.layers.length - 1; i >= 0; i--) {
       var layer = DZ.layers[i];
       if (!map.hasLayer(layer) || layer.options.interactive === false) { continue; }
@@ -350,20 +406,41 @@
     map.on('mouseout', function () { if (map.hasLayer(tip)) { map.closeTooltip(tip); } });
   };
 
-  /* Legend: sections of colour swatches, the basemap/CRS statement and notes. */
+  function layerNamed(name) {
+    for (var i = 0; i < DZ.layers.length; i++) { if (DZ.layers[i].name === name) { return DZ.layers[i]; } }
+    return null;
+  }
+
+  function collapsible(box, head, collapsed) {
+    head.title = '点击折叠/展开';
+    head.setAttribute('role', 'button');
+    if (collapsed) { L.DomUtil.addClass(box, 'dz-collapsed'); }
+    L.DomEvent.on(head, 'click', function () {
+      L.DomUtil.hasClass(box, 'dz-collapsed') ? L.DomUtil.removeClass(box, 'dz-collapsed')
+        : L.DomUtil.addClass(box, 'dz-collapsed');
+    });
+  }
+
+  function panel(box) {
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    return box;
+  }
+
+  /* Legend: sections of colour swatches (each shown while its layer is on), the
+   * basemap/CRS statement and notes; collapsible, scrolls inside itself. */
   DZ.legend = function (map, spec) {
     var ctl = L.control({position: 'bottomright'});
     ctl.onAdd = function () {
-      var box = el('div', 'dz-legend leaflet-bar');
-      var title = el('div', 'dz-legend-title', spec.title);
-      title.title = '点击折叠/展开图例';
+      var box = el('div', 'dz-legend dz-panel');
+      var title = el('div', 'dz-legend-title dz-panel-head', spec.title);
       box.appendChild(title);
-      L.DomEvent.on(title, 'click', function () {
-        L.DomUtil.hasClass(box, 'dz-collapsed') ? L.DomUtil.removeClass(box, 'dz-collapsed')
-          : L.DomUtil.addClass(box, 'dz-collapsed');
-      });
+      collapsible(box, title, false);
+      var body = el('div', 'dz-panel-body');
+      box.appendChild(body);
       spec.sections.forEach(function (sec) {
         var s = el('div', 'dz-legend-section');
+        s.setAttribute('data-layer', sec.layer || '');
         s.appendChild(el('div', 'dz-legend-head', sec.title));
         sec.items.forEach(function (it) {
           var row = el('div', 'dz-legend-item');
@@ -374,27 +451,43 @@
           row.appendChild(el('span', null, it.label));
           s.appendChild(row);
         });
-        box.appendChild(s);
+        body.appendChild(s);
+        var layer = layerNamed(sec.layer);
+        if (layer) {
+          var sync = function () { s.style.display = map.hasLayer(layer) ? '' : 'none'; };
+          layer.on('add remove', sync);
+          sync();
+        }
       });
-      box.appendChild(el('div', 'dz-legend-crs', spec.crs));
-      (spec.notes || []).forEach(function (n) { box.appendChild(el('div', 'dz-legend-note', n)); });
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.disableScrollPropagation(box);
-      return box;
+      body.appendChild(el('div', 'dz-legend-crs', spec.crs));
+      (spec.notes || []).forEach(function (n) { body.appendChild(el('div', 'dz-legend-note', n)); });
+      /* Fit between the top-right controls (layer list) and the map's bottom edge. */
+      function fit() {
+        var c = map.getContainer(), top = c.getBoundingClientRect().top;
+        var tr = c.querySelector('.leaflet-top.leaflet-right');
+        var used = tr && tr.children.length ? tr.getBoundingClientRect().bottom - top : 0;
+        var free = c.clientHeight - used - title.offsetHeight - 60;
+        body.style.maxHeight = Math.max(80, free) + 'px';
+      }
+      DZ.fitLegend = fit;
+      map.on('resize', fit);
+      setTimeout(fit, 0);
+      return panel(box);
     };
     return ctl.addTo(map);
   };
 
-  /* Search by parcel code or enterprise/holder name. */
+  /* Search by parcel code or enterprise/holder name: a list, one line per hit. */
   DZ.search = function (map, store, spec) {
     var ctl = L.control({position: 'topleft'});
     ctl.onAdd = function () {
-      var box = el('div', 'dz-search leaflet-bar');
+      var box = el('div', 'dz-search dz-panel');
       var input = el('input');
       input.type = 'search';
       input.placeholder = spec.placeholder;
       input.setAttribute('aria-label', spec.placeholder);
-      var list = el('div', 'dz-search-results');
+      var list = el('ul', 'dz-search-results');
+      list.setAttribute('role', 'listbox');
       box.appendChild(input);
       box.appendChild(list);
       var cols = spec.columns, timer = null;
@@ -414,13 +507,17 @@
           }
         }
         found.forEach(function (f) {
-          var a = el('a', 'dz-search-hit', store.text(spec.show[0], f) +
-            (store.text(spec.show[1], f) ? ' — ' + store.text(spec.show[1], f) : ''));
-          a.href = '#';
-          L.DomEvent.on(a, 'click', function (ev) { L.DomEvent.preventDefault(ev); go(f); });
-          list.appendChild(a);
+          var parts = spec.show.map(function (c) { return store.text(c, f); })
+            .filter(function (t) { return t !== null; });
+          var li = el('li', 'dz-search-hit', parts.join(' — '));
+          li.title = parts.join(' — ');
+          li.setAttribute('role', 'option');
+          li.tabIndex = 0;
+          L.DomEvent.on(li, 'click', function (ev) { L.DomEvent.preventDefault(ev); go(f); });
+          L.DomEvent.on(li, 'keydown', function (ev) { if (ev.key === 'Enter') { go(f); } });
+          list.appendChild(li);
         });
-        if (!found.length) { list.appendChild(el('div', 'dz-search-none', spec.none)); }
+        if (!found.length) { list.appendChild(el('li', 'dz-search-none', spec.none)); }
         return found;
       }
       L.DomEvent.on(input, 'input', function () {
@@ -429,9 +526,173 @@
       L.DomEvent.on(input, 'keydown', function (ev) {
         if (ev.key === 'Enter') { var found = run(); if (found.length) { go(found[0]); } }
       });
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.disableScrollPropagation(box);
-      return box;
+      return panel(box);
+    };
+    return ctl.addTo(map);
+  };
+
+  /* Chinese control tooltips and the notice shown when basemap tiles cannot load. */
+  DZ.ui = function (map, text) {
+    DZ.text = text;
+    var c = map.getContainer();
+    [['.leaflet-control-zoom-in', text.zoom_in], ['.leaflet-control-zoom-out', text.zoom_out],
+     ['.leaflet-control-measure-toggle', text.measure],
+     ['.leaflet-control-layers-toggle', text.layers]].forEach(function (p) {
+      var e = c.querySelector(p[0]);
+      if (e) { e.title = p[1]; e.setAttribute('aria-label', p[1]); }
+    });
+    var notice = null;
+    function show() {
+      if (notice || DZ.noticeDismissed) { return; }
+      notice = el('div', 'dz-notice');
+      notice.setAttribute('role', 'alert');
+      notice.appendChild(el('span', null, text.tile_notice));
+      var x = el('button', 'dz-notice-close', '×');
+      x.type = 'button';
+      x.title = text.close;
+      x.setAttribute('aria-label', text.close);
+      L.DomEvent.on(x, 'click', function (ev) {
+        L.DomEvent.stop(ev);
+        DZ.noticeDismissed = true;
+        L.DomUtil.remove(notice);
+      });
+      notice.appendChild(x);
+      c.appendChild(panel(notice));
+    }
+    map.eachLayer(function (l) { if (l instanceof L.TileLayer) { l.on('tileerror', show); } });
+    map.on('layeradd', function (e) {
+      if (e.layer instanceof L.TileLayer) { e.layer.on('tileerror', show); }
+    });
+  };
+
+  /* CSV: every cell quoted; a cell starting with = + - @ tab or CR gets a leading '
+   * (no spreadsheet formula); UTF-8 with BOM so Excel reads the Chinese. */
+  DZ.csvCell = function (v) {
+    var t = (v === null || v === undefined) ? '' : String(v);
+    if (/^[=+\-@\t\r]/.test(t)) { t = "'" + t; }
+    return '"' + t.replace(/"/g, '""') + '"';
+  };
+
+  DZ.csv = function (store, rows) {
+    var head = store.attrs.map(function (a) { return a.label + (a.unit ? ' (' + a.unit + ')' : ''); });
+    var lines = [head.map(DZ.csvCell).join(',')];
+    rows.forEach(function (f) {
+      lines.push(store.attrs.map(function (a, c) {
+        var v = store.value(c, f);
+        if (typeof v === 'number' && a.decimals !== undefined) { v = v.toFixed(a.decimals); }
+        return DZ.csvCell(v);
+      }).join(','));
+    });
+    return '\ufeff' + lines.join('\r\n') + '\r\n';
+  };
+
+  /* Filters by grade, idle status, zone and industry fit (with counts), redrawing
+   * the parcel layers; export of the parcels shown to CSV. */
+  DZ.filters = function (map, store, spec) {
+    if (!spec.groups) { return null; }
+    var groups = spec.groups.map(function (g) {
+      return {spec: g, codes: varints(g.codes), on: g.labels.map(function () { return true; }),
+        counts: [], boxes: []};
+    });
+    var keep = store.keep = new Uint8Array(store.n);
+    var shownEl = el('div', 'dz-filter-count');
+    function recompute(initial) {
+      groups.forEach(function (g) { g.counts = g.spec.labels.map(function () { return 0; }); });
+      var shown = 0;
+      for (var f = 0; f < store.n; f++) {
+        var fails = 0, failed = -1;
+        for (var k = 0; k < groups.length; k++) {
+          if (!groups[k].on[groups[k].codes[f]]) { fails++; failed = k; }
+        }
+        keep[f] = fails === 0 ? 1 : 0;
+        shown += keep[f];
+        for (var q = 0; q < groups.length; q++) {
+          if (fails === 0 || (fails === 1 && failed === q)) { groups[q].counts[groups[q].codes[f]]++; }
+        }
+      }
+      groups.forEach(function (g) {
+        g.boxes.forEach(function (b, i) { b.count.textContent = ' (' + g.counts[i] + ')'; });
+      });
+      shownEl.textContent = DZ.text.filter_shown + ' ' + shown + ' / ' + store.n + ' 宗';
+      if (initial === true) { return shown; }  // everything is kept: already drawn
+      DZ.layers.forEach(function (l) { if (l._store === store && l._map) { l._update(); } });
+      if (DZ.popup && map.hasLayer(DZ.popup)) { map.closePopup(DZ.popup); }
+      return shown;
+    }
+    DZ.selected = function () {
+      var out = [];
+      for (var f = 0; f < store.n; f++) { if (keep[f]) { out.push(f); } }
+      return out;
+    };
+    DZ.exportCsv = function () {
+      var blob = new Blob([DZ.csv(store, DZ.selected())], {type: 'text/csv;charset=utf-8'});
+      var a = el('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = spec.filename;
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(function () { URL.revokeObjectURL(a.href); L.DomUtil.remove(a); }, 1000);
+    };
+    var ctl = L.control({position: 'bottomleft'});
+    ctl.onAdd = function () {
+      var box = el('div', 'dz-filters dz-panel');
+      var head = el('div', 'dz-panel-head', DZ.text.filter_title);
+      box.appendChild(head);
+      collapsible(box, head, true);
+      var body = el('div', 'dz-panel-body');
+      box.appendChild(body);
+      body.appendChild(shownEl);
+      groups.forEach(function (g) {
+        var fs = el('fieldset', 'dz-filter-group');
+        fs.setAttribute('data-key', g.spec.key);
+        fs.appendChild(el('legend', null, g.spec.title));
+        g.spec.labels.forEach(function (label, i) {
+          var lab = el('label', 'dz-filter-item');
+          var cb = el('input');
+          cb.type = 'checkbox';
+          cb.checked = true;
+          cb.value = String(i);
+          L.DomEvent.on(cb, 'change', function () { g.on[i] = cb.checked; recompute(); });
+          lab.appendChild(cb);
+          lab.appendChild(el('span', null, label));
+          var count = el('span', 'dz-filter-n');
+          lab.appendChild(count);
+          g.boxes.push({cb: cb, count: count});
+          fs.appendChild(lab);
+        });
+        body.appendChild(fs);
+      });
+      var btn = el('button', 'dz-export', DZ.text.export);
+      btn.type = 'button';
+      L.DomEvent.on(btn, 'click', function (ev) { L.DomEvent.stop(ev); DZ.exportCsv(); });
+      body.appendChild(btn);
+      return panel(box);
+    };
+    ctl.addTo(map);
+    DZ.refilter = recompute;
+    recompute(true);
+    return ctl;
+  };
+
+  /* The zone summary panel computed by the map job: one row per zone. */
+  DZ.summary = function (map, spec) {
+    var ctl = L.control({position: 'bottomleft'});
+    ctl.onAdd = function () {
+      var box = el('div', 'dz-summary dz-panel');
+      var head = el('div', 'dz-panel-head', spec.title);
+      box.appendChild(head);
+      collapsible(box, head, true);
+      var body = el('div', 'dz-panel-body'), tbl = el('table'), tr = el('tr');
+      spec.columns.forEach(function (c) { tr.appendChild(el('th', null, c)); });
+      tbl.appendChild(tr);
+      spec.rows.forEach(function (r) {
+        var row = el('tr');
+        r.forEach(function (v) { row.appendChild(el('td', null, v)); });
+        tbl.appendChild(row);
+      });
+      body.appendChild(tbl);
+      box.appendChild(body);
+      return panel(box);
     };
     return ctl.addTo(map);
   };
