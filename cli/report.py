@@ -26,8 +26,9 @@ def corridor(
     scheduler: SchedulerOption = None,
 ) -> None:
     """The Hefei–Lu'an corridor contribution report (合六经济走廊): scale-industry value
-    added of the corridor and the city, growth (nominal and at comparable prices with the
-    deflator of data/policy/corridor.toml), corridor growth minus city growth, the
+    added of the corridor and the city, growth (nominal, and at comparable prices when
+    [corridor.deflator] of data/policy/corridor.toml lists the year — else labelled
+    "现价 (未配置价格指数)"), corridor growth minus city growth, the
     contribution rate (≥ 45% target) and pull in percentage points, each zone's
     contribution, pass/fail against the targets. Writes corridor, corridor_zone and
     corridor_contribution, and an HTML report with charts + XLSX into --out."""

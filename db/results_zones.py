@@ -103,6 +103,25 @@ class ZoneEvaluation(Base):
     output_fit_share: Mapped[float | None] = mapped_column(Double, comment="首位+主导产业产值占比")
     tax_fit_share: Mapped[float | None] = mapped_column(Double, comment="首位+主导产业税收占比")
     misfit_parcels: Mapped[int | None] = mapped_column(Integer, comment="产业不符宗地数")
+    building_coverage: Mapped[float | None] = mapped_column(
+        Double, comment="建筑数据覆盖率 (有建筑记录的已建成用地占比)"
+    )
+    industrial_building_coverage: Mapped[float | None] = mapped_column(
+        Double, comment="建筑数据覆盖率 (有建筑记录的工业用地占比)"
+    )
+    invest_coverage: Mapped[float | None] = mapped_column(
+        Double, comment="投资数据覆盖率 (有投资记录或承诺的工业用地占比)"
+    )
+    tax_coverage: Mapped[float | None] = mapped_column(
+        Double, comment="税收数据覆盖率 (有税收数据企业使用的已建成用地占比)"
+    )
+    industrial_tax_coverage: Mapped[float | None] = mapped_column(
+        Double, comment="税收数据覆盖率 (有税收数据企业使用的工业用地占比)"
+    )
+    known_weight_share: Mapped[float | None] = mapped_column(
+        Double, comment="有数据指标的权重占比 (综合得分按其重新归一)"
+    )
+    missing_indicators: Mapped[str | None] = mapped_column(Text, comment="缺失、未计分的指标")
     note: Mapped[str | None] = mapped_column(Text, comment="说明")
 
 

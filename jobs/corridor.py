@@ -28,8 +28,8 @@ from devzone.reports.zone_reports import write_corridor_report
 from devzone.zones.alloc import firm_parcel_shares
 from devzone.zones.contribution import (
     ContributionResult,
+    configured_deflator,
     corridor_contribution,
-    deflator_for,
     firm_value_added,
 )
 from devzone.zones.corridor import (
@@ -106,7 +106,7 @@ def _contribution(
         zones,
         set(members["zone_code"]),
         year=year,
-        deflator=deflator_for(policy, year),
+        deflator=configured_deflator(policy, year),
         targets=policy.targets,
     )
 
@@ -141,11 +141,13 @@ def corridor_headline(
     '50.00%'
     """
     t = result.table.set_index("unit")
+    basis = result.price_basis
     return {
         "corridor zones 走廊开发区": len(members),
         "parcels inside 走廊内宗地": parcels_inside,
-        "city growth 全市增速": _fmt_pct(t.at["city", "growth_real"]),
-        "corridor growth 走廊增速": _fmt_pct(t.at["corridor", "growth_real"]),
+        "price basis 价格口径": basis,
+        f"city growth 全市增速 ({basis})": _fmt_pct(t.at["city", "growth_real"]),
+        f"corridor growth 走廊增速 ({basis})": _fmt_pct(t.at["corridor", "growth_real"]),
         "contribution 贡献率": _fmt_pct(t.at["corridor", "contribution"])
         if not result.city_fell
         else "全市未增长, 不计算",

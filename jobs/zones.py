@@ -151,7 +151,8 @@ def _missing_inputs_note(
     if current["idle_as_of"].eq("").all():
         missing.append(f"无 {year} 年底前的闲置土地台账 (先运行 devzone idle), 闲置指标为空")
     if missing:
-        current["note"] = "; ".join([*filter(None, current["note"].unique()), *missing])
+        extra = "; ".join(missing)
+        current["note"] = [f"{n}; {extra}" if n else extra for n in current["note"].fillna("")]
     return current
 
 
@@ -169,20 +170,33 @@ def _sources_note(year: int, current: pd.DataFrame, inputs: ZoneInputs) -> str:
 def rank_headline(current: pd.DataFrame, fit: IndustryFit) -> dict[str, Any]:
     """The figures ``devzone zones rank`` prints (label → value).
 
+    Besides the ranking, it names every zone's missing indicators (left out of its
+    composite, weights renormalised) and the zones not ranked for lack of data, so a
+    data gap is never a silent 0.
+
     Examples
     --------
     >>> cur = pd.DataFrame({"zone_name": ["甲", "乙"], "zone_type": ["工业主导型"] * 2,
-    ...                     "score": [60.5, 40.0], "rank": [1, 2]})
+    ...                     "score": [60.5, 40.0], "rank": [1, 2],
+    ...                     "missing_indicators": ["", "土地闲置率"]})
     >>> f = IndustryFit(pd.DataFrame({"fit": ["misfit", "lead"]}), pd.DataFrame(),
     ...                 pd.DataFrame({"ok": [True, False]}))
     >>> rank_headline(cur, f)
     {'zones ranked 参评开发区': 2, 'first 工业主导型 第一': '甲 (60.5)', \
+'missing 缺失指标 (未计分, 权重重新归一)': '乙: 土地闲置率', \
 'misfit parcels 产业不符宗地': 1, 'registry problems 登记问题': 1}
     """
     head: dict[str, Any] = {"zones ranked 参评开发区": int(current["score"].notna().sum())}
-    for ztype, rows in current.groupby("zone_type"):
+    for ztype, rows in current[current["score"].notna()].groupby("zone_type"):
         best = rows.sort_values("rank").iloc[0]
         head[f"first {ztype} 第一"] = f"{best['zone_name']} ({best['score']:.1f})"
+    missing = current.get("missing_indicators", pd.Series("", index=current.index)).fillna("")
+    gaps = [f"{n}: {m}" for n, m in zip(current["zone_name"], missing, strict=True) if m]
+    if gaps:
+        head["missing 缺失指标 (未计分, 权重重新归一)"] = "; ".join(gaps)
+    unranked = current.loc[current["score"].isna(), "zone_name"].astype(str).tolist()
+    if unranked:
+        head["not ranked 数据不足未排名"] = "、".join(unranked)
     head["misfit parcels 产业不符宗地"] = int((fit.parcel_fit["fit"] == "misfit").sum())
     head["registry problems 登记问题"] = int((~fit.registry_check["ok"]).sum())
     return head
@@ -260,6 +274,7 @@ def run_zone_rank(
             fit=fit.parcel_fit,
             registry_problems=problems,
             sources_note=_sources_note(year, current, inputs),
+            policy=pol.zones,
             database=redact(str(engine.url)),
             synthetic=synthetic_data(engine),
         )

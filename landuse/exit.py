@@ -156,18 +156,18 @@ def _parcel_tax(
     parcels: pd.DataFrame, links: pd.DataFrame, indicators: pd.DataFrame, as_of: pd.Timestamp
 ) -> pd.Series:
     """Each parcel's tax in the evaluation year: its firms' tax, each firm's shared over
-    its parcels by used area (else the parcel's area, else equally)."""
+    its parcels by the land it uses on each (:func:`land_shares`; equally without)."""
     p = parcels
     year = _eval_year(indicators, as_of) if len(indicators) else None
     if year is None or not len(links):
         return pd.Series(np.nan, index=p.index)
     ind = indicators[pd.to_numeric(indicators["year"], errors="coerce") == year]
     tax = ind.drop_duplicates("credit_code").set_index("credit_code")["tax_wan"]
-    lk = links[["parcel_code", "credit_code"]].copy()
-    area_by_code = pd.Series(_num(p, "area_m2").to_numpy(), index=p["parcel_code"])
-    area_by_code = area_by_code[~area_by_code.index.duplicated()]
-    used = _num(links, "used_area_m2")
-    lk["used"] = used.fillna(lk["parcel_code"].map(area_by_code)).fillna(1.0)
+    base = pd.DataFrame(
+        {"parcel_code": p["parcel_code"], "area_m2": _num(p, "area_m2"), "zone_code": None}
+    )
+    lk = land_shares(links, base)  # the one land-share rule (宗地企业用地)
+    lk["used"] = lk["share_m2"].fillna(1.0)
     lk["share"] = lk["used"] / lk.groupby("credit_code")["used"].transform("sum")
     lk["tax"] = pd.to_numeric(lk["credit_code"].map(tax), errors="coerce") * lk["share"]
     per_parcel = lk.dropna(subset=["tax"]).groupby("parcel_code")["tax"].sum()

@@ -29,6 +29,8 @@ from devzone.settings import area_crs as resolve_area_crs
 from devzone.units import M2_PER_MU
 
 __all__ = [
+    "at_least",
+    "at_most",
     "building_measures",
     "building_totals",
     "commitment_ok",
@@ -43,10 +45,30 @@ __all__ = [
     "required_far",
 ]
 
-#: Round-off allowed when a FAR is compared with its minimum.
-_FAR_TOLERANCE = 1e-9
-#: Round-off allowed when a share is compared with its limit.
-_SHARE_TOLERANCE = 1e-12
+
+def at_least(value: pd.Series, limit: pd.Series | float, *, tolerance: float) -> pd.Series:
+    """``value ≥ limit`` judged at a relative ``tolerance`` (``[intensity]
+    threshold_tolerance``): a value within ``tolerance × |limit|`` below the limit
+    meets it, so measurement noise (areas measured after the EPSG:4490 round trip carry
+    ~1e-11 relative noise) never decides a threshold. NaN compares False.
+
+    Examples
+    --------
+    >>> at_least(pd.Series([0.29999999999, 0.2999]), 0.3, tolerance=1e-9).tolist()
+    [True, False]
+    """
+    return value >= limit - tolerance * abs(limit)
+
+
+def at_most(value: pd.Series, limit: pd.Series | float, *, tolerance: float) -> pd.Series:
+    """``value ≤ limit`` at the relative ``tolerance`` (see :func:`at_least`).
+
+    Examples
+    --------
+    >>> at_most(pd.Series([0.0600000000001, 0.0601]), 0.06, tolerance=1e-9).tolist()
+    [True, False]
+    """
+    return value <= limit + tolerance * abs(limit)
 
 
 def _num(df: pd.DataFrame, col: str) -> pd.Series:
@@ -198,8 +220,9 @@ def building_totals(
     -------
     DataFrame
         Indexed like ``codes``: ``counted`` (Σ counted floor area, 0 without
-        buildings), ``footprint`` (Σ footprints, 0 without buildings), ``admin_fp``
-        (Σ footprints of admin/living uses) and ``use_known`` (some building on the
+        buildings), ``footprint`` (Σ footprints, 0 without buildings), ``floor`` (Σ
+        floor areas as built, not doubled, 0 without buildings), ``admin_floor`` (Σ
+        floor areas of admin/living uses) and ``use_known`` (some building on the
         parcel has a use recorded).
 
     Examples
@@ -210,44 +233,60 @@ def building_totals(
     ...                   "footprint_m2": [1000.0, 300.0], "use": ["生产", "宿舍"]})
     >>> building_totals(pd.Series(["P1", "P2"]), b,
     ...                 policy=load_policy().intensity).values.tolist()
-    [[2600.0, 1300.0, 300.0, True], [0.0, 0.0, nan, False]]
+    [[2600.0, 1300.0, 1600.0, 600.0, True], [0.0, 0.0, 0.0, nan, False]]
     """
     b = buildings[buildings["parcel_code"].notna()] if len(buildings) else buildings
-    columns = ["counted", "footprint", "admin_fp", "use_known"]
+    columns = ["counted", "footprint", "floor", "admin_floor", "use_known"]
     if len(b):
         m = building_measures(b, policy=policy, area_crs=area_crs)
         m["parcel_code"] = b["parcel_code"].to_numpy()
-        m["admin_fp"] = m["footprint_m2"].where(m["is_admin"].fillna(False).astype(bool), 0.0)
+        admin = m["is_admin"].fillna(False).astype(bool)
+        m["admin_floor"] = m["floor_area_m2"].where(admin, 0.0)
         m["use_known"] = m["is_admin"].notna()
         g = m.groupby("parcel_code")
         sums = pd.DataFrame(
             {
                 "counted": g["counted_floor_area_m2"].sum(),
                 "footprint": g["footprint_m2"].sum(),
-                "admin_fp": g["admin_fp"].sum(),
+                "floor": g["floor_area_m2"].sum(),
+                "admin_floor": g["admin_floor"].sum(),
                 "use_known": g["use_known"].any(),
             }
         )
     else:
         sums = pd.DataFrame(columns=columns)
-    per = sums.reindex(codes.to_numpy())  # one lookup for the four sums
+    per = sums.reindex(codes.to_numpy())  # one lookup for the five sums
+
+    def col(name: str) -> pd.Series:
+        return pd.Series(per[name].to_numpy(float), index=codes.index)
+
     return pd.DataFrame(
         {
-            "counted": pd.Series(per["counted"].to_numpy(float), index=codes.index).fillna(0.0),
-            "footprint": pd.Series(per["footprint"].to_numpy(float), index=codes.index).fillna(0.0),
-            "admin_fp": pd.Series(per["admin_fp"].to_numpy(float), index=codes.index),
+            "counted": col("counted").fillna(0.0),
+            "footprint": col("footprint").fillna(0.0),
+            "floor": col("floor").fillna(0.0),
+            "admin_floor": col("admin_floor"),
             "use_known": pd.Series(per["use_known"].eq(True).to_numpy(), index=codes.index),
         }
     )
 
 
-def floor_ratios(totals: pd.DataFrame, area: pd.Series) -> pd.DataFrame:
+def floor_ratios(
+    totals: pd.DataFrame, area: pd.Series, admin_land: pd.Series | None = None
+) -> pd.DataFrame:
     """FAR, building coefficient and admin share of each parcel.
 
     FAR (容积率) = Σ counted floor area ÷ area; building coefficient (建筑系数) = Σ
-    footprints ÷ area (buildings, structures and stockyards all sit in ``building``);
-    admin share = Σ footprints of admin/living uses ÷ area, NaN when no building on the
-    parcel has a use recorded. A parcel without a positive area gets NaN.
+    footprints ÷ area (buildings, structures and stockyards all sit in ``building``).
+    A parcel without a positive area gets NaN.
+
+    Admin share (行政办公及生活服务设施用地所占比重, 国土资发〔2008〕24号): the land those
+    facilities occupy ÷ site area where it is registered (``admin_land``); when it
+    cannot be separated — the usual case, registries give buildings, not their land —
+    their share of the total floor area: Σ floor areas (as built, a tall storey not
+    doubled) of admin/living buildings ÷ Σ floor areas of all buildings. Footprint ÷
+    site area would understate multi-storey offices and dormitories. NaN when no
+    building on the parcel has a use recorded (and no admin land is registered).
 
     Parameters
     ----------
@@ -255,20 +294,35 @@ def floor_ratios(totals: pd.DataFrame, area: pd.Series) -> pd.DataFrame:
         :func:`building_totals` output.
     area
         Parcel area in m², aligned with ``totals``.
+    admin_land
+        Registered land of admin/living facilities in m² (NaN where not separated).
 
     Examples
     --------
-    >>> totals = pd.DataFrame({"counted": [2600.0, 0.0], "footprint": [1300.0, 0.0],
-    ...                        "admin_fp": [300.0, None], "use_known": [True, False]})
-    >>> floor_ratios(totals, pd.Series([4000.0, 0.0])).values.tolist()
-    [[0.65, 0.325, 0.075], [nan, nan, nan]]
+    A 3-storey office of 600 m² footprint (1800 m²) among buildings of 6000 m² floor
+    area in all: 1800 ÷ 6000 = 0.3; the second parcel registers 200 m² of admin land
+    on 4000 m²: 0.05.
+
+    >>> totals = pd.DataFrame({"counted": [6000.0, 0.0], "footprint": [3000.0, 0.0],
+    ...                        "floor": [6000.0, 0.0], "admin_floor": [1800.0, None],
+    ...                        "use_known": [True, False]})
+    >>> floor_ratios(totals, pd.Series([10000.0, 4000.0]),
+    ...              pd.Series([None, 200.0])).values.tolist()
+    [[0.6, 0.3, 0.3], [0.0, 0.0, 0.05]]
     """
     valid_area = area.where(area > 0)
+    by_floor = (totals["admin_floor"] / totals["floor"].where(totals["floor"] > 0)).where(
+        totals["use_known"]
+    )
+    admin = by_floor
+    if admin_land is not None:
+        land = pd.to_numeric(admin_land, errors="coerce").where(lambda s: s >= 0)
+        admin = (land / valid_area).where(land.notna(), by_floor)
     return pd.DataFrame(
         {
             "far": totals["counted"] / valid_area,
             "building_coefficient": totals["footprint"] / valid_area,
-            "admin_share": (totals["admin_fp"] / valid_area).where(totals["use_known"]),
+            "admin_share": admin,
         }
     )
 
@@ -366,7 +420,9 @@ def control_checks(
 
     ``far_ok``: FAR ≥ required FAR (NULL when either is unknown); ``coefficient_ok``:
     building coefficient ≥ ``min_building_coefficient``; ``admin_ok``: admin share ≤
-    ``max_admin_share`` (NULL when unknown).
+    ``max_admin_share`` (NULL when unknown). Every comparison is judged at the relative
+    ``threshold_tolerance`` (:func:`at_least`), so a surveyed building coefficient of
+    exactly 30% passes whatever the round-off of its measured area.
 
     Parameters
     ----------
@@ -385,11 +441,12 @@ def control_checks(
     [[False, True, True], [<NA>, False, <NA>]]
     """
     far, coefficient, admin = ratios["far"], ratios["building_coefficient"], ratios["admin_share"]
-    far_ok = (far >= required - _FAR_TOLERANCE).astype("boolean")
+    tol = float(policy.threshold_tolerance)
+    far_ok = at_least(far, required, tolerance=tol).astype("boolean")
     min_coef = float(policy.min_building_coefficient)
-    coef_ok = (coefficient >= min_coef - _SHARE_TOLERANCE).astype("boolean")
+    coef_ok = at_least(coefficient, min_coef, tolerance=tol).astype("boolean")
     max_admin = float(policy.max_admin_share)
-    admin_ok = (admin <= max_admin + _SHARE_TOLERANCE).astype("boolean")
+    admin_ok = at_most(admin, max_admin, tolerance=tol).astype("boolean")
     return pd.DataFrame(
         {
             "far_ok": far_ok.where(required.notna() & far.notna()),
@@ -405,7 +462,8 @@ def entry_rule_ok(
     """Lu'an's entry rule (六政〔2014〕66号) met: investment or 亩均税收 high enough.
 
     Investment ≥ ``entry_rule.min_invest_wan_per_mu`` or tax ≥
-    ``entry_rule.min_tax_wan_per_mu`` (万元/亩); NULL when both are unknown.
+    ``entry_rule.min_tax_wan_per_mu`` (万元/亩), at the relative ``threshold_tolerance``
+    (:func:`at_least`); NULL when both are unknown.
 
     Examples
     --------
@@ -416,8 +474,9 @@ def entry_rule_ok(
     [True, True, <NA>, False]
     """
     rule = policy.entry_rule
-    inv_ok = invest_per_mu >= float(rule.min_invest_wan_per_mu)
-    tax_ok = tax_per_mu >= float(rule.min_tax_wan_per_mu)
+    tol = float(policy.threshold_tolerance)
+    inv_ok = at_least(invest_per_mu, float(rule.min_invest_wan_per_mu), tolerance=tol)
+    tax_ok = at_least(tax_per_mu, float(rule.min_tax_wan_per_mu), tolerance=tol)
     known = invest_per_mu.notna() | tax_per_mu.notna()
     return (inv_ok | tax_ok).astype("boolean").where(known)
 
@@ -509,7 +568,12 @@ def parcel_intensity(
 
     Notes
     -----
-    * FAR, building coefficient, admin share: :func:`floor_ratios`.
+    * FAR, building coefficient, admin share: :func:`floor_ratios` (admin share by
+      registered ``admin_land_m2`` when the parcels carry it, else by floor area).
+      Registered figures are preferred to measured ones: the parcel's registered
+      ``area_m2``, a building's ``footprint_m2`` and ``floor_area_m2``.
+    * Every threshold is judged at the relative ``threshold_tolerance`` of
+      ``[intensity]`` (:func:`at_least`, :func:`at_most`).
     * Investment intensity (万元/亩) = Σ ``invested_wan`` (已完成投资, project progress) ÷
       area in 亩; without a progress record, the contract's committed intensity
       (承诺投资强度) stands in (``invest_source`` says which: ``progress``,
@@ -538,7 +602,7 @@ def parcel_intensity(
     area = _num(p, "area_m2")
     code = p["parcel_code"]
     totals = building_totals(code, buildings, policy=policy, area_crs=area_crs)
-    ratios = floor_ratios(totals, area)
+    ratios = floor_ratios(totals, area, _num(p, "admin_land_m2"))
     c_inv, c_tax = _num(p, "committed_invest_wan_per_mu"), _num(p, "committed_tax_wan_per_mu")
     invest = investment_intensity(invested_by_parcel(p, progress), area, c_inv)
     industry = _industry(p, industry_codes)

@@ -158,7 +158,15 @@ def land_shares(links: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFrame:
         ``parcel_code``, ``credit_code``, ``zone_code``, ``share_m2``: the registered
         ``used_area_m2`` when given; firms without one split what is left of the parcel
         (its area minus the registered uses, at least 0) equally — with no use registered
-        on a parcel, its area is split equally among its firms.
+        on a parcel, its area is split equally among its firms. The users of a parcel
+        never total more than the parcel: registered uses adding up to more are scaled
+        down to its area (and leave nothing for the others).
+
+    Notes
+    -----
+    This is the one land-share rule of devzone: the 亩均 evaluation, the zone and
+    corridor allocation (:func:`devzone.zones.alloc.firm_parcel_shares`), the industry
+    fit and the exit mechanism (:mod:`devzone.landuse.exit`) all call it.
 
     Examples
     --------
@@ -169,6 +177,9 @@ def land_shares(links: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFrame:
     ...                         "zone_code": ["Z"]})
     >>> land_shares(links, parcels)["share_m2"].tolist()
     [500.0, 500.0]
+    >>> links["used_area_m2"] = [300.0, None]   # Y gets the rest: 1000 − 300
+    >>> land_shares(links, parcels)["share_m2"].tolist()
+    [300.0, 700.0]
     """
     cols = ["parcel_code", "credit_code"]
     df = links[cols].copy()
@@ -178,8 +189,13 @@ def land_shares(links: pd.DataFrame, parcels: pd.DataFrame) -> pd.DataFrame:
     p = parcels[["parcel_code", "area_m2", "zone_code"]].drop_duplicates("parcel_code")
     df = df.merge(p, on="parcel_code", how="left")
     known = df["used_area_m2"].where(df["used_area_m2"] > 0)
+    registered = known.fillna(0.0).groupby(df["parcel_code"]).transform("sum")
+    area = pd.to_numeric(df["area_m2"], errors="coerce").where(lambda a: a > 0)
+    # Registered uses that add up to more than the parcel are scaled down to it.
+    over = (registered > area).fillna(False)
+    known = known.where(~over, known * area / registered.where(registered > 0))
     n_unknown = known.isna().groupby(df["parcel_code"]).transform("sum")
-    rest = df["area_m2"] - known.fillna(0.0).groupby(df["parcel_code"]).transform("sum")
+    rest = area - registered.where(~over, area)
     split = rest.clip(lower=0) / n_unknown.where(n_unknown > 0)
     df["share_m2"] = known.fillna(split)
     return df[["parcel_code", "credit_code", "zone_code", "share_m2"]]
@@ -489,8 +505,12 @@ def grade_by_rank(
     """Rank and grade A/B/C/D within each group (分档) by the rank share r/n.
 
     r/n ≤ ``grades.A`` (25%) → A, ≤ ``grades.B`` (70%) → B, ≤ ``grades.C`` (95%) → C,
-    else D. Ties share the best rank of the tie (``grades.tie_method = "min"``), so tied
-    firms get the same grade. Firms not graded get rank NaN and grade None.
+    else D. Scores are ranked after rounding to ``grades.score_decimals`` (6), so
+    figures equal by hand tie (10.0 and 9.999999999999998 are the same score). Ties
+    share the best rank of the tie (``grades.tie_method = "min"``), so tied firms get
+    the same grade. With ``grades.nonpositive_grade_d`` a score of 0 or less is D
+    whatever its rank: a firm with nothing to show for its land is not C because many
+    others tie with it at the bottom. Firms not graded get rank NaN and grade None.
 
     Returns
     -------
@@ -508,15 +528,18 @@ def grade_by_rank(
     """
     cuts = policy.grades
     mask = graded.fillna(False).astype(bool) & scores.notna()
-    s = scores.where(mask)
+    s = scores.where(mask).round(int(cuts.score_decimals))
     rank = s.groupby(groups, dropna=False).rank(ascending=False, method=cuts.tie_method)
     n = mask.groupby(groups, dropna=False).transform("sum").where(mask)
     grade = pd.Series(None, index=scores.index, dtype=object)
     r, nn = rank.to_numpy(dtype=float), n.to_numpy(dtype=float)
     letters = ("A", "B", "C")
-    # r/n ≤ share, for integer r: r ≤ floor(share × n) (no float round-off at 0.7 × 10).
-    conds = [r <= np.floor(float(getattr(cuts, letter)) * nn + 1e-9) for letter in letters]
+    # r/n ≤ share, for integer r: r ≤ floor(share × n), share × n rounded to 9 decimals
+    # first (no float round-off at 0.7 × 10 = 7.000000000000001 or 0.95 × 20).
+    conds = [r <= np.floor(np.round(float(getattr(cuts, letter)) * nn, 9)) for letter in letters]
     picked = np.select(conds, list(letters), default="D")
+    if cuts.nonpositive_grade_d:
+        picked = np.where(s.to_numpy(dtype=float) <= 0, "D", picked)
     grade[mask.to_numpy()] = picked[mask.to_numpy()]
     return pd.DataFrame({"rank": rank, "group_size": n, "grade": grade})
 
@@ -653,8 +676,10 @@ def evaluation_flags(firms: pd.DataFrame, *, year: int, policy: PerformancePolic
     Returns
     -------
     DataFrame
-        Boolean columns, indexed like ``firms``: ``has_land``; ``enough_land`` (land ≥
-        ``min_land_mu_above`` / ``min_land_mu_below`` of its group); ``excluded`` (a
+        Boolean columns, indexed like ``firms``: ``has_land``; ``enough_land`` (land,
+        rounded to the certificate's ``land_mu_decimals`` (2) decimals of 亩, ≥
+        ``min_land_mu_above`` / ``min_land_mu_below`` of its group: 3333.33 m² is
+        4.999995 亩, printed 5.00 亩 on the certificate, and is ≥ 5 亩); ``excluded`` (a
         status in ``excluded_statuses``); ``evaluated`` (all three); ``exempt``
         (:func:`exempt_industry`); ``in_transition`` (:func:`in_transition`); ``t_grade``
         (evaluated, exempt or in transition: grade T); ``graded`` (evaluated, not T).
@@ -679,7 +704,7 @@ def evaluation_flags(firms: pd.DataFrame, *, year: int, policy: PerformancePolic
     status = _status_text(firms["status"])
     excluded = status.isin([str(s) for s in policy.excluded_statuses])
     has_land = land_mu > 0
-    enough = land_mu >= min_land
+    enough = land_mu.round(int(policy.land_mu_decimals)) >= min_land
     evaluated = has_land & enough & ~excluded
     exempt = exempt_industry(firms["industry_code"], policy=policy)
     transition = in_transition(

@@ -132,6 +132,7 @@ class IntensityPolicy(Section):
     max_admin_share_national: Share  #: 行政办公及生活服务设施 ≤ 7% (national)
     max_admin_share: Share  #: the limit applied (Lu'an 6%)
     admin_uses: list[str]  #: building uses counted as admin/living facilities
+    threshold_tolerance: Share  #: relative tolerance at which every threshold is judged
     entry_rule: EntryRule
     min_far_2002: dict[str, NonNegative]  #: minimum FAR by GB/T 4754-2002 division
     industry_2017_to_2002: dict[str, str]  #: GB/T 4754-2017 → 2002 code prefixes
@@ -157,6 +158,8 @@ class GradeCuts(Section):
     B: Share
     C: Share
     tie_method: Literal["min", "average", "max", "first", "dense"]
+    score_decimals: Annotated[int, Field(ge=0, le=12)]  #: scores compared at this precision
+    nonpositive_grade_d: bool  #: a score of 0 or less is D whatever its rank
 
 
 class PerformancePolicy(Section):
@@ -164,6 +167,7 @@ class PerformancePolicy(Section):
 
     min_land_mu_below: NonNegative  #: 规下 firms evaluated from this many 亩
     min_land_mu_above: NonNegative  #: 规上 firms evaluated from this many 亩
+    land_mu_decimals: Annotated[int, Field(ge=0, le=6)]  #: 亩 compared at certificate precision
     transition_years: Years  #: 过渡期: year − production start < this → T
     transition_statuses: list[str]
     exempt_industry_prefixes: list[str]  #: utilities, waste, sewage (GB/T 4754-2017)
@@ -214,6 +218,9 @@ class ZonesPolicy(Section):
     type: ZoneTypeRule
     admission: ZoneAdmission
     score: dict[str, ScoreIndicator]
+    score_decimals: Annotated[int, Field(ge=0, le=12)]  #: indicators and scores compared at this
+    min_known_weight_share: Share  #: below this share of known weight a zone is not ranked
+    min_coverage: Share  #: an aggregate whose land coverage is below this is flagged
 
 
 # --- [corridor] ----------------------------------------------------------------------

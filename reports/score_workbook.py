@@ -135,12 +135,14 @@ def _performance_rows(policy: Policy) -> list[tuple[str, str]]:
         (
             "评价对象",
             f"规上企业全部参评 (用地 ≥ {perf.min_land_mu_above} 亩); 规下企业用地 ≥ "
-            f"{perf.min_land_mu_below} 亩参评 (皖经信运行〔2021〕108号)",
+            f"{perf.min_land_mu_below} 亩参评 (皖经信运行〔2021〕108号); 用地按证书精度 "
+            f"(亩保留 {perf.land_mu_decimals} 位小数) 与门槛比较",
         ),
         (
             "用地面积",
             "企业用地 = 所用宗地登记面积之和; 多企业共用宗地按宗地企业对照表的使用面积, "
-            f"未填使用面积时按企业数均分; 1 亩 = {M2_PER_HA:.0f}/{MU_PER_HA:.0f} 平方米",
+            "未填使用面积的企业均分宗地其余面积, 各企业合计不超过宗地面积; "
+            f"1 亩 = {M2_PER_HA:.0f}/{MU_PER_HA:.0f} 平方米",
         ),
         ("评分方法", str(sc.method)),
         (
@@ -157,7 +159,11 @@ def _performance_rows(policy: Policy) -> list[tuple[str, str]]:
         (
             "分档",
             f"组内按得分降序排名 r / 参评数 n: r/n ≤ {g.A} 为 A, ≤ {g.B} 为 B, ≤ {g.C} 为 C, "
-            "其余为 D; 并列企业取并列中的最优名次, 同分同档",
+            f"其余为 D; 得分保留 {g.score_decimals} 位小数比较, 并列企业取并列中的最优名次, "
+            "同分同档"
+            + (
+                "; 得分 ≤ 0 的企业 (无税收、无产出) 不论名次均为 D" if g.nonpositive_grade_d else ""
+            ),
         ),
         (
             "T 档",
@@ -181,8 +187,10 @@ def _intensity_rows(policy: Policy) -> list[tuple[str, str]]:
         (
             "控制指标",
             f"建筑系数 ≥ {inten.min_building_coefficient}; 行政办公及生活服务设施"
-            f"用地比重 ≤ {inten.max_admin_share} (六政〔2014〕66号); 应达容积率 = "
-            "行业容积率下限 (国土资发〔2008〕24号) 与合同约定下限取大",
+            f"用地比重 ≤ {inten.max_admin_share} (六政〔2014〕66号), 按其占地 ÷ 宗地面积计; "
+            "占地无法分摊时按其建筑面积占总建筑面积的比重计 (国土资发〔2008〕24号); 应达容积率 = "
+            "行业容积率下限 (国土资发〔2008〕24号) 与合同约定下限取大; "
+            f"各指标按相对容差 {inten.threshold_tolerance:g} 判断 (面积量算误差不改变结论)",
         ),
         (
             "六安准入标准",

@@ -17,11 +17,11 @@ from typing import Any
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from devzone.policy.sections import CorridorPolicy
+from devzone.policy.sections import CorridorPolicy, ZonesPolicy
 from devzone.reports.charts import bar_chart, cjk_font, data_uri
 from devzone.vocab import FIT_LABELS, YES_NO, label
 from devzone.zones.contribution import ContributionResult, deflator_for
-from devzone.zones.indicators import INDICATORS
+from devzone.zones.indicators import COVERAGE_LABELS, COVERAGE_OF, INDICATORS
 
 __all__ = [
     "FIT_COLUMN_LABELS",
@@ -53,6 +53,8 @@ ZONE_LABELS: dict[str, str] = {
     "zone_name": "开发区名称",
     "zone_type": "开发区类型",
     "score": "综合得分 (分)",
+    "known_weight_share": "有数据指标的权重占比 (比值)",
+    "missing_indicators": "缺失指标 (未计分, 权重重新归一)",
     "rank": "类型内名次",
     "rank_change": "名次变化 (正=进位)",
     "lead_industry": "首位产业",
@@ -72,6 +74,7 @@ ZONE_LABELS: dict[str, str] = {
     "tax_wan": "税收 (万元)",
     "industrial_tax_wan": "工业用地税收 (万元)",
     **{k: v + (" (比值)" if k in PERCENT_KEYS else "") for k, v in INDICATORS.items()},
+    **{k: v + " (比值)" for k, v in COVERAGE_LABELS.items()},
     "idle_as_of": "闲置数据基准日",
     "idle_fee_wan": "土地闲置费 (万元)",
     "firms_graded": "分档企业数",
@@ -216,7 +219,9 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _charts_corridor(table: pd.DataFrame, year: int, contribution_min: float) -> list[dict]:
+def _charts_corridor(
+    table: pd.DataFrame, year: int, contribution_min: float, basis: str
+) -> list[dict]:
     font = cjk_font()
     if font is None:
         return []
@@ -225,7 +230,7 @@ def _charts_corridor(table: pd.DataFrame, year: int, contribution_min: float) ->
     names = [*units["name"], *zones["name"]]
     charts = [
         {
-            "title": f"规上工业增加值 {year - 1}–{year} 年 (亿元; {year} 年按上年价格)",
+            "title": f"规上工业增加值 {year - 1}–{year} 年 (亿元; {year} 年{basis})",
             "png": bar_chart(
                 [*units["name"], *zones["name"]],
                 {
@@ -233,7 +238,7 @@ def _charts_corridor(table: pd.DataFrame, year: int, contribution_min: float) ->
                         *(units["value_added_prev_wan"] / 1e4),
                         *(zones["value_added_prev_wan"] / 1e4),
                     ],
-                    f"{year} 年 (可比价)": [
+                    f"{year} 年 ({basis})": [
                         *(units["value_added_comparable_wan"] / 1e4),
                         *(zones["value_added_comparable_wan"] / 1e4),
                     ],
@@ -244,11 +249,11 @@ def _charts_corridor(table: pd.DataFrame, year: int, contribution_min: float) ->
             ),
         },
         {
-            "title": f"{year} 年规上工业增加值可比价增速: 全市、走廊与各开发区",
+            "title": f"{year} 年规上工业增加值{basis}增速: 全市、走廊与各开发区",
             "png": bar_chart(
                 names,
-                {"可比价增速": [*units["growth_real"], *zones["growth_real"]]},
-                title=f"{year} 年可比价增速",
+                {f"{basis}增速": [*units["growth_real"], *zones["growth_real"]]},
+                title=f"{year} 年{basis}增速",
                 ylabel="增速",
                 percent=True,
                 font=font,
@@ -274,6 +279,21 @@ def _charts_corridor(table: pd.DataFrame, year: int, contribution_min: float) ->
     for c in charts:
         c["uri"] = data_uri(c.pop("png"))
     return charts
+
+
+def _basis_labels(basis: str) -> dict[str, str]:
+    """Headers of the growth columns at the report's price basis (现价 when no deflator).
+
+    Examples
+    --------
+    >>> _basis_labels("现价 (未配置价格指数)")["growth_real"]
+    '现价 (未配置价格指数)增速 (比值)'
+    """
+    return {
+        "value_added_comparable_wan": f"本年规上工业增加值 {basis} (万元)",
+        "growth_real": f"{basis}增速 (比值)",
+        "increment_real_wan": f"{basis}增量 (万元)",
+    }
 
 
 def write_corridor_report(
@@ -302,6 +322,7 @@ def write_corridor_report(
     """
     table, verdict = result.table, result.verdict
     deflator = deflator_for(policy, year)
+    basis = result.price_basis
     contribution_min = policy.targets.contribution_min
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -330,8 +351,10 @@ def write_corridor_report(
         corridor_area=corridor.get("area_km2"),
         corridor_parcels=corridor.get("parcels_inside", ""),
         deflator=deflator,
+        comparable=result.comparable,
+        basis=basis,
         scope_text=scope_text,
-        charts=_charts_corridor(table, year, contribution_min),
+        charts=_charts_corridor(table, year, contribution_min, basis),
         font=font or {"family": "", "path": ""},
         database=database,
         synthetic=synthetic,
@@ -350,9 +373,10 @@ def write_corridor_report(
     xlsx_path = write_workbook(
         out_dir / f"走廊贡献_{year}.xlsx",
         {"结论": summary, "贡献率与拉动": plain(table), "走廊开发区": plain(members)},
-        labels={**CONTRIBUTION_LABELS, **member_labels},
+        labels={**CONTRIBUTION_LABELS, **_basis_labels(basis), **member_labels},
         notes={
-            "贡献率与拉动": f"{year} 年; 价格指数 {deflator:g} (上年=1); "
+            "贡献率与拉动": f"{year} 年; "
+            + (f"价格指数 {deflator:g} (上年=1), 可比价; " if result.comparable else f"{basis}; ")
             + ("合成数据 (synthetic)" if synthetic else "devzone"),
             "走廊开发区": str(corridor.get("description", "")),
         },
@@ -375,7 +399,22 @@ def _charts_rank(current: pd.DataFrame, year: int) -> list[dict]:
     return [{"title": f"{year} 年开发区综合得分 (括号内为类型)", "uri": data_uri(png)}]
 
 
-def write_zone_rank_report(
+def _zone_notes(current: pd.DataFrame) -> list[str]:
+    """``<zone>: <note>`` for every zone with a note (data gaps are said per zone).
+
+    Examples
+    --------
+    >>> _zone_notes(pd.DataFrame({"zone_name": ["甲", "乙"], "note": ["", "缺失: 闲置率"]}))
+    ['乙: 缺失: 闲置率']
+    """
+    if "note" not in current:
+        return []
+    notes = current["note"].fillna("").astype(str)
+    names = current["zone_name"].astype(str)
+    return [f"{z}: {n}" for z, n in zip(names, notes, strict=True) if n]
+
+
+def write_zone_rank_report(  # noqa: PLR0913 -- keyword-only parts of one report
     out_dir: Path,
     *,
     year: int,
@@ -383,10 +422,17 @@ def write_zone_rank_report(
     fit: pd.DataFrame | None,
     registry_problems: Sequence[str],
     sources_note: str,
+    policy: ZonesPolicy,
     database: str = "",
     synthetic: bool = False,
 ) -> list[Path]:
-    """Write ``开发区排名_<year>.html`` and ``.xlsx`` into ``out_dir``; return the paths."""
+    """Write ``开发区排名_<year>.html`` and ``.xlsx`` into ``out_dir``; return the paths.
+
+    ``policy`` is the ``[zones]`` section (the thresholds the report states). A missing
+    indicator is "—" (never 0); each zone's missing indicators and the weight share its
+    composite rests on are shown beside its score, and every aggregate that needs data
+    beyond the land classes shows its coverage (share of land with the data).
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = _records(current)
@@ -403,7 +449,10 @@ def write_zone_rank_report(
         rows=rows,
         indicator_labels=list(INDICATORS.items()),
         percent_keys=PERCENT_KEYS,
-        notes="; ".join(n for n in current.get("note", pd.Series(dtype=str)).unique() if n),
+        coverage_of=COVERAGE_OF,
+        min_known=policy.min_known_weight_share,
+        min_coverage=policy.min_coverage,
+        notes=_zone_notes(current),
         registry_problems=list(registry_problems),
         sources_note=sources_note,
         charts=_charts_rank(current, year),

@@ -167,3 +167,38 @@ def test_postgis_engine_gives_the_same_members(pg_url) -> None:
     assert members["zone_code"].tolist() == ["A"]
     assert result["headline"]["parcels inside 走廊内宗地"] == 1
     assert result["headline"]["contribution 贡献率"] == "66.67%"
+
+
+def test_growth_without_a_deflator_is_called_nominal(engine, tmp_path) -> None:
+    """Data gaps: no ``[corridor.deflator]`` for 2019 (the shipped table is empty) → the
+    growth is the nominal growth and every output says "现价 (未配置价格指数)", never
+    可比价; with a deflator configured it is comparable and says so."""
+    from devzone.policy import load_policy, replace
+
+    load_two_zone_city(engine)
+    nominal = "现价 (未配置价格指数)"
+    result = run_corridor_report(engine, year=2019, out_dir=tmp_path / "a")
+    head = result["headline"]
+    assert head["price basis 价格口径"] == nominal
+    assert f"corridor growth 走廊增速 ({nominal})" in head
+    html = result["outputs"][0].read_text(encoding="utf-8")
+    verdict = html.split('id="verdict"')[1].split("</div>")[0]
+    assert f"走廊规上工业增加值{nominal}增速" in verdict
+    assert "可比价" not in verdict
+    assert 'id="price-basis"' in html
+    assert "不是可比价" in html
+    table = html.split('id="contribution"')[1].split("</table>")[0]
+    assert f"{nominal}增速" in table
+    assert "可比价增速" not in table
+    t = read(engine, "corridor_contribution")
+    assert t["note"].str.contains(nominal, regex=False).all()
+    sheet = pd.read_excel(result["outputs"][1], sheet_name="贡献率与拉动", header=1)
+    assert f"{nominal}增速 (比值)" in sheet.columns
+
+    pol = load_policy()
+    pol = replace(pol, corridor=replace(pol.corridor, deflator={"2019": 1.0}))
+    result = run_corridor_report(engine, year=2019, policy=pol, out_dir=tmp_path / "b")
+    assert result["headline"]["price basis 价格口径"] == "可比价"
+    html = result["outputs"][0].read_text(encoding="utf-8")
+    assert "走廊规上工业增加值可比价增速" in html
+    assert "不是可比价" not in html

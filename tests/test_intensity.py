@@ -81,11 +81,14 @@ def test_parcel_intensity_against_control_indicators(policy) -> None:
     assert p1["required_far"] == 1.0
     assert not p1["far_ok"]
     assert p1["addable_floor_area_m2"] == pytest.approx(1400.0)
-    # Building coefficient (2000 + 1000 + 200) / 10000 = 0.32 ≥ 0.30; admin 200/10000 = 2%.
+    # Building coefficient (2000 + 1000 + 200) / 10000 = 0.32 ≥ 0.30.
     assert p1["building_coefficient"] == pytest.approx(0.32)
     assert p1["coefficient_ok"]
-    assert p1["admin_share"] == pytest.approx(0.02)
-    assert p1["admin_ok"]
+    # Admin share by floor area (no admin land registered): the 3-storey office's
+    # 600 m² of the floor areas as built 2000 (1 storey × 2000 footprint; the 12 m
+    # storey is doubled for FAR only) + 4000 + 600 = 6600 → 600/6600 = 9.09 % > 6 %.
+    assert p1["admin_share"] == pytest.approx(600 / 6600)
+    assert not p1["admin_ok"]
     # Investment 4000 万元 on 15 亩 = 266.67 万元/亩 < 300, but tax 35 ≥ 30 → entry rule met.
     assert p1["invest_intensity_wan_per_mu"] == pytest.approx(4000 / 15)
     assert p1["invest_source"] == "progress"
@@ -138,10 +141,19 @@ def test_limits_come_from_the_typed_policy(policy) -> None:
     assert policy.entry_rule.min_invest_wan_per_mu == 300.0
     assert policy.entry_rule.min_tax_wan_per_mu == 30.0
     assert min_far(pd.Series(["34"]), policy=policy).tolist() == [0.7]
-    # A city that applies the national 7 %: P1's 2 % admin share passes either way, a
-    # 6.5 % one only under the national limit.
-    parcels = _parcels().iloc[[0]].assign(area_m2=[200 / 0.065])
-    b = _buildings().iloc[[2]]  # the 200 m² 行政办公 building
+    # A city that applies the national 7 %: a 6.5 % admin share passes only under the
+    # national limit. Office 65 m² of 65 + 935 = 1000 m² floor area → 6.5 %.
+    parcels = _parcels().iloc[[0]]
+    b = pd.DataFrame(
+        {
+            "parcel_code": ["P1", "P1"],
+            "floors": [1, 1],
+            "height_m": [4.0, 4.0],
+            "floor_area_m2": [65.0, 935.0],
+            "footprint_m2": [65.0, 935.0],
+            "use": ["行政办公", "生产"],
+        }
+    )
     lu_an = parcel_intensity(parcels, b, year=YEAR, policy=policy).iloc[0]
     national = replace(policy, max_admin_share=policy.max_admin_share_national)
     nat = parcel_intensity(parcels, b, year=YEAR, policy=national).iloc[0]
@@ -156,3 +168,111 @@ def test_limits_come_from_the_typed_policy(policy) -> None:
     assert not parcel_intensity(parcels, b, year=YEAR, tax_per_mu=tax, policy=stricter).iloc[0][
         "entry_rule_ok"
     ]
+
+
+def _one_parcel(area_m2: float, **extra) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"parcel_code": ["P"], "zone_code": ["Z"], "area_m2": [area_m2], "industry_code": ["C3311"]}
+        | {k: [v] for k, v in extra.items()}
+    )
+
+
+def _building_rows(rows: list[tuple[int, float, float, float, str]]) -> pd.DataFrame:
+    """(floors, height_m, floor_area_m2, footprint_m2, use) per building on parcel P."""
+    return pd.DataFrame(
+        rows, columns=["floors", "height_m", "floor_area_m2", "footprint_m2", "use"]
+    ).assign(parcel_code="P")
+
+
+def test_admin_share_is_measured_by_floor_area_not_footprint(policy) -> None:
+    # Issue 13 item 3. A 3-storey office of 600 m² footprint (1800 m² floor area) on a
+    # 10 000 m² site whose buildings total 6000 m² floor area (a 4200 m² 1-storey
+    # workshop): 1800 / 6000 = 30 % > 6 % → fails. Footprint ÷ site area would give
+    # 600 / 10000 = 6 % and pass it.
+    b = _building_rows([(3, 12.0, 1800.0, 600.0, "行政办公"), (1, 6.0, 4200.0, 4200.0, "生产")])
+    row = parcel_intensity(_one_parcel(10000.0), b, year=YEAR, policy=policy).iloc[0]
+    assert row["admin_share"] == pytest.approx(1800 / 6000)
+    assert not row["admin_ok"]
+    # Where the land the facilities occupy is registered, that land ÷ site area:
+    # 500 m² of 10 000 m² = 5 % ≤ 6 % → met.
+    parcel = _one_parcel(10000.0, admin_land_m2=500.0)
+    row = parcel_intensity(parcel, b, year=YEAR, policy=policy).iloc[0]
+    assert row["admin_share"] == pytest.approx(0.05)
+    assert row["admin_ok"]
+
+
+def _measured_square(side_m: float, x0: float, y0: float):
+    """A square surveyed in EPSG:4548 (CGCS2000 / 3-degree GK CM 117E), stored in
+    EPSG:4490 as the registry does, read back as a GeoDataFrame."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    g = gpd.GeoSeries([box(x0, y0, x0 + side_m, y0 + side_m)], crs="EPSG:4548")
+    return g.to_crs("EPSG:4490")
+
+
+def test_thresholds_are_judged_at_a_stated_tolerance(policy) -> None:
+    # Issue 13 item 7. A surveyed site of 100 m × 100 m = 10 000 m² registered, with one
+    # building of 3000 m² footprint drawn as a polygon (no registered footprint): the
+    # building coefficient is 3000 / 10000 = 30 % exactly, = the 30 % minimum → met, in
+    # every placement, although the area measured after the EPSG:4490 round trip is off
+    # by ~1e-11 relative.
+    import geopandas as gpd
+
+    results = []
+    for k in range(12):
+        x0, y0 = 500000.0 + 137.1 * k, 3500000.0 + 91.7 * k
+        geom = _measured_square(np.sqrt(3000.0), x0, y0)
+        b = gpd.GeoDataFrame(
+            {"parcel_code": ["P"], "floors": [1], "height_m": [6.0], "use": ["生产"]},
+            geometry=geom.to_numpy(),
+            crs="EPSG:4490",
+        )
+        row = parcel_intensity(
+            _one_parcel(10000.0), b, year=YEAR, policy=policy, area_crs="EPSG:4548"
+        ).iloc[0]
+        assert row["building_coefficient"] == pytest.approx(0.30, rel=1e-9)
+        results.append(bool(row["coefficient_ok"]))
+    assert all(results)
+    # The tolerance is relative and stated (1e-9), not a loophole: 29.99 % still fails.
+    assert policy.threshold_tolerance == 1e-9
+    b = _building_rows([(1, 6.0, 2999.0, 2999.0, "生产")])
+    assert not parcel_intensity(_one_parcel(10000.0), b, year=YEAR, policy=policy).iloc[0][
+        "coefficient_ok"
+    ]
+    # FAR minimum and the entry rule at the same tolerance: FAR 7000 × (1 − 1e-12) /
+    # 10000 is 0.7 less noise → meets the 0.7 of industry 34; 300 × (1 − 1e-12) 万元/亩
+    # meets the 300 of the entry rule.
+    b = _building_rows([(2, 8.0, 7000.0 * (1 - 1e-12), 3500.0, "生产")])
+    row = parcel_intensity(
+        _one_parcel(10000.0), b, year=YEAR, policy=policy, tax_per_mu=pd.Series({"P": 0.0})
+    ).iloc[0]
+    assert row["far_ok"]
+    from devzone.landuse.intensity import entry_rule_ok
+
+    assert entry_rule_ok(
+        pd.Series([300.0 * (1 - 1e-12), 299.9]), pd.Series([0.0, 0.0]), policy=policy
+    ).tolist() == [True, False]
+
+
+def test_registered_footprint_is_preferred_to_the_polygon(policy) -> None:
+    # Issue 13 item 7: a registered footprint of 3000 m² wins over a drawn polygon of
+    # 2500 m² → coefficient 3000 / 10000 = 0.30.
+    import geopandas as gpd
+
+    geom = _measured_square(50.0, 500000.0, 3500000.0)
+    b = gpd.GeoDataFrame(
+        {
+            "parcel_code": ["P"],
+            "floors": [1],
+            "height_m": [6.0],
+            "use": ["生产"],
+            "footprint_m2": [3000.0],
+        },
+        geometry=geom.to_numpy(),
+        crs="EPSG:4490",
+    )
+    row = parcel_intensity(
+        _one_parcel(10000.0), b, year=YEAR, policy=policy, area_crs="EPSG:4548"
+    ).iloc[0]
+    assert row["building_coefficient"] == 0.30

@@ -395,3 +395,121 @@ def test_policy_file_with_bad_method_or_weight_names_the_key(tmp_path) -> None:
     city.write_text("[performance.weights.above]\ntax_per_mu_wan = '45%'\n", "utf-8")
     with pytest.raises(ConfigError, match=r"performance\.weights\.above.*'tax_per_mu_wan'"):
         load_policy(city)
+
+
+def test_one_land_share_rule_for_evaluation_zones_and_exit(policy) -> None:
+    # Issue 13 item 5. Parcel P of 1000 m²: X registers 300 m², Y registers nothing;
+    # Y also holds parcel Q (700 m²) alone. One rule everywhere: Y gets the rest of P,
+    # 1000 − 300 = 700 m² (not an equal split 500, not the whole 1000).
+    from devzone.landuse.exit import missed_commitments
+    from devzone.zones.alloc import firm_parcel_shares
+
+    parcels = pd.DataFrame(
+        {
+            "parcel_code": ["P", "Q"],
+            "zone_code": ["Z1", "Z2"],
+            "area_m2": [1000.0, 700.0],
+            "committed_check_date": pd.to_datetime(["2019-06-30"] * 2),
+            "committed_tax_wan_per_mu": [1000.0, 1000.0],  # so both are listed
+        }
+    )
+    links = pd.DataFrame(
+        {
+            "parcel_code": ["P", "P", "Q"],
+            "credit_code": ["X", "Y", "Y"],
+            "used_area_m2": [300.0, None, None],
+        }
+    )
+    share = land_shares(links, parcels).set_index(["parcel_code", "credit_code"])["share_m2"]
+    assert share[("P", "X")] == 300.0
+    assert share[("P", "Y")] == 700.0
+    # Zone allocation: Y's land 700 on P + 700 on Q → share 0.5 in each zone (an equal
+    # split of P would give 500 / 1200 = 0.417 and users of P totalling 300 + 500 = 800).
+    zs = firm_parcel_shares(links, parcels).set_index(["parcel_code", "credit_code"])
+    assert zs.loc[("P", "Y"), "used_m2"] == 700.0
+    assert zs.loc[("P", "Y"), "share"] == pytest.approx(0.5)
+    assert zs.loc[("P", "X"), "share"] == 1.0
+    # Exit: Y's tax 140 万元 shared by land used, 700 : 700 → 70 on P and 70 on Q;
+    # X pays no tax. P: 70 万元 ÷ 1.5 亩 = 46.67 万元/亩; Q: 70 ÷ 1.05 亩 = 66.67.
+    # (The whole parcel for Y would give P 140 × 1000/1700 = 82.35 万元.)
+    ind = pd.DataFrame({"credit_code": ["X", "Y"], "year": [YEAR] * 2, "tax_wan": [0.0, 140.0]})
+    m = missed_commitments(parcels, links, ind, as_of=f"{YEAR}-12-31").set_index("parcel_code")
+    assert m.loc["P", "tax_per_mu_wan"] == pytest.approx(70 / 1.5)
+    assert m.loc["Q", "tax_per_mu_wan"] == pytest.approx(70 / 1.05)
+
+
+def test_users_of_a_parcel_never_total_more_than_the_parcel() -> None:
+    # Registered 800 + 400 = 1200 m² on a 1000 m² parcel: scaled to 1000 × 800/1200 =
+    # 666.67 and 1000 × 400/1200 = 333.33; the third user without a figure gets 0.
+    links = pd.DataFrame(
+        {
+            "parcel_code": ["P"] * 3,
+            "credit_code": ["A", "B", "C"],
+            "used_area_m2": [800.0, 400.0, None],
+        }
+    )
+    parcels = pd.DataFrame({"parcel_code": ["P"], "area_m2": [1000.0], "zone_code": ["Z"]})
+    got = land_shares(links, parcels)["share_m2"].tolist()
+    assert got == pytest.approx([2000 / 3, 1000 / 3, 0.0])
+    assert sum(got) == pytest.approx(1000.0)
+
+
+def test_equal_figures_tie_at_the_stated_precision(policy) -> None:
+    # Issue 13 item 6. 315 万元 on 21 000 m² (31.5 亩) and 60 万元 on 4000 m² (6 亩) are
+    # both 10 万元/亩 by hand; binary floating point makes the first 9.999999999999998.
+    # With a third firm at 20 万元/亩 (规下, weights tax 100): mean (10+10+20)/3 = 13.33;
+    # both score 100 × 10/13.33 = 75 and must share rank 2 of 3 (2/3 = 0.667 → B).
+    assert policy.grades.score_decimals == 6
+    parcels = pd.DataFrame(
+        {"parcel_code": ["P1", "P2", "P3"], "zone_code": "Z", "area_m2": [21000.0, 4000.0, 10000.0]}
+    )
+    links = pd.DataFrame({"parcel_code": ["P1", "P2", "P3"], "credit_code": ["F", "G", "H"]})
+    land = enterprise_land(land_shares(links, parcels))
+    ind = _ind(
+        [
+            {"credit_code": "F", "tax_wan": 315.0, "is_above_scale": False},
+            {"credit_code": "G", "tax_wan": 60.0, "is_above_scale": False},
+            {"credit_code": "H", "tax_wan": 300.0, "is_above_scale": False},  # 20/亩
+        ]
+    )
+    ev = evaluate_enterprises(ind, year=YEAR, land=land, policy=policy).set_index("credit_code")
+    assert ev.loc["F", "rank"] == ev.loc["G", "rank"] == 2
+    assert ev.loc["F", "grade"] == ev.loc["G", "grade"] == "B"
+    # The rule itself: 10.0 and 9.999999999999998 tie, 9.99999 does not.
+    g = grade_by_rank(
+        pd.Series([10.0, 315 / (21000 / M2_PER_MU), 9.99999]),
+        groups=pd.Series(["below"] * 3),
+        graded=pd.Series([True] * 3),
+        policy=policy,
+    )
+    assert g["rank"].tolist() == [1, 1, 3]
+
+
+def test_zero_scores_at_the_bottom_are_d(policy) -> None:
+    # Choice "ties at the bottom": 20 规下 firms, the last 2 with score 0 (no tax). Ranked
+    # literally they share rank 19 → 19/20 = 0.95 ≤ 0.95 → C, so no firm would be D.
+    # With grades.nonpositive_grade_d (shipped true) a score ≤ 0 is D whatever its rank.
+    s = pd.Series([*range(18, 0, -1), 0, 0], dtype=float)
+    kw = {"groups": pd.Series(["below"] * 20), "graded": pd.Series([True] * 20)}
+    g = grade_by_rank(s, policy=policy, **kw)
+    assert g["rank"].tolist()[-2:] == [19, 19]
+    assert g["grade"].tolist()[-3:] == ["C", "D", "D"]
+    literal = replace(policy, grades=replace(policy.grades, nonpositive_grade_d=False))
+    assert grade_by_rank(s, policy=literal, **kw)["grade"].tolist()[-2:] == ["C", "C"]
+
+
+def test_five_mu_threshold_at_certificate_precision(policy) -> None:
+    # Choice: 3333.33 m² ÷ (10000/15) = 4.999995 亩, which the certificate prints as
+    # 5.00 亩 (land_mu_decimals = 2) → a 规下 firm on it is evaluated (≥ 5 亩);
+    # 3326.67 m² = 4.990005 → 4.99 亩 < 5 → not evaluated.
+    assert policy.land_mu_decimals == 2
+    ind = _ind(
+        [
+            {"credit_code": "S", "tax_wan": 40, "is_above_scale": False},
+            {"credit_code": "T", "tax_wan": 40, "is_above_scale": False},
+        ]
+    )
+    land = _land(S=3333.33 / M2_PER_MU, T=3326.67 / M2_PER_MU)
+    ev = evaluate_enterprises(ind, year=YEAR, land=land, policy=policy).set_index("credit_code")
+    assert ev.loc["S", "evaluated"]
+    assert not ev.loc["T", "evaluated"]

@@ -48,8 +48,9 @@ def _mp(x0: float, y0: float, dx: float, dy: float) -> MultiPolygon:
     return MultiPolygon([box(x0, y0, x0 + dx, y0 + dy)])
 
 
-def load_tiny_zone(engine) -> None:
-    """Write the hand-drawn zone of the module docstring into ``engine``."""
+def load_tiny_zone(engine, *, supply_extra=None, building_extra=None) -> None:
+    """Write the hand-drawn zone of the module docstring into ``engine`` (with the extra
+    ``land_supply`` / ``building`` columns given, column → values)."""
     seed(
         engine,
         "dev_zone",
@@ -77,6 +78,7 @@ def load_tiny_zone(engine) -> None:
                 "contract_date": [dt.date(2018, 1, 5)] * 3,
                 "agreed_start_date": [dt.date(2018, 6, 1)] * 3,
                 "actual_completion_date": [dt.date(2018, 12, 1), None, dt.date(2018, 10, 1)],
+                **(supply_extra or {}),
             }
         ),
     )
@@ -110,6 +112,7 @@ def load_tiny_zone(engine) -> None:
                 "footprint_m2": [5000.0, 3000.0, 3000.0],
                 "floor_area_m2": [10000.0, 6000.0, 9000.0],
                 "use": ["生产", "仓储", "住宅"],
+                **(building_extra or {}),
             }
         ),
     )
@@ -357,3 +360,176 @@ def test_cli_prints_bracketed_names_verbatim(engine, db_url, tmp_path) -> None:
     ranked = runner.invoke(app, ["zones", "rank", "--year", "2019", "--db", db_url])
     assert ranked.exit_code == 0, ranked.output
     assert "手绘[east]开发区[/] (60.5)" in ranked.output
+
+
+def test_city_intensity_config_moves_parcel_zone_and_idle_far_together(engine, tmp_path) -> None:
+    """Issue 13 item 4: one ``--config`` is seen by every analysis.
+
+    P1's two buildings are 2 storeys in 9 m (4.5 m storeys) with 10 000 + 6 000 m² floor
+    area on 20 000 m² (agreed FAR ≥ 1.0). Shipped rule (a storey over 8 m counts double):
+    16 000 / 20 000 = 0.8 everywhere. A city whose limit is 4.0 m counts both double:
+    32 000 / 20 000 = 1.6 — for the parcel (score), the zone's industrial FAR (zones
+    rank, P1 is the only A2 parcel) and the idle 用而未尽 FAR (idle) alike.
+    """
+    from devzone.jobs.idle import run_idle
+    from devzone.jobs.score import run_score
+
+    load_tiny_zone(
+        engine,
+        supply_extra={"far_min": [1.0, None, None]},
+        building_extra={"height_m": [9.0, 9.0, 9.0]},
+    )
+    city = tmp_path / "city.toml"
+    city.write_text("[intensity]\ndouble_storey_height_m = 4.0\n", encoding="utf-8")
+
+    def fars(config) -> tuple[float, float, float]:
+        run_score(engine, year=2019, config=config)
+        run_zone_rank(engine, year=2019, config=config)
+        run_idle(engine, as_of=dt.date(2019, 12, 31), config=config)
+        parcel = read(engine, "parcel_intensity").set_index("parcel_code").loc["P1", "far"]
+        zone = read(engine, "zone_evaluation").iloc[0]["industrial_far"]
+        idle = read(engine, "parcel_idle_status").set_index("parcel_code").loc["P1", "far"]
+        return float(parcel), float(zone), float(idle)
+
+    assert fars(None) == pytest.approx((0.8, 0.8, 0.8))
+    assert fars(city) == pytest.approx((1.6, 1.6, 1.6))
+
+
+def test_zone_aggregates_over_covered_land_with_coverage(engine) -> None:
+    """Data gaps: every zone aggregate is computed over the land that has the data.
+
+    P2 (1 ha, 工业用地) is now completed too, but has no buildings, no progress record, no
+    commitment and no firm. So A2 = P1 + P2 = 3 ha, A = P1 + P2 + P3 = 4 ha, and:
+    * investment 6000 万元 over the covered A2 land P1 (2 ha = 30 亩) = 200 万元/亩
+      (not 6000 / 45 亩 = 133.3), coverage 2/3 < 80 % → flagged;
+    * industrial FAR 16 000 / 20 000 = 0.8 over P1 (not 16 000 / 30 000), coverage 2/3;
+    * 工业地均税收 600 / 30 亩 = 20; 综合地均税收 (600 + 150) / (P1 + P3 = 45 亩) = 16.67,
+      tax coverage 3/4.
+    """
+    done = [dt.date(2018, 12, 1), dt.date(2018, 12, 1), dt.date(2018, 10, 1)]
+    load_tiny_zone(engine, supply_extra={"actual_completion_date": done})
+    run_zone_rank(engine, year=2019)
+    z = read(engine, "zone_evaluation").iloc[0]
+    assert z["area_a2_ha"] == pytest.approx(3.0)
+    assert z["invest_intensity_wan_per_mu"] == pytest.approx(6000 / 30)
+    assert z["invest_coverage"] == pytest.approx(2 / 3)
+    assert z["industrial_far"] == pytest.approx(0.8)
+    assert z["industrial_building_coverage"] == pytest.approx(2 / 3)
+    assert z["industrial_tax_per_mu_wan"] == pytest.approx(20.0)
+    assert z["industrial_tax_coverage"] == pytest.approx(2 / 3)
+    assert z["tax_per_mu_wan"] == pytest.approx(750 / 45)
+    assert z["tax_coverage"] == pytest.approx(0.75)
+    assert z["building_coverage"] == pytest.approx(0.75)
+    assert "数据覆盖率低于 80%" in z["note"]
+    assert "投资数据覆盖率 (工业用地) 67%" in z["note"]
+
+
+def _drop(engine, *names: str) -> None:
+    for name in names:
+        seed(engine, name, pd.DataFrame())
+
+
+def test_rank_with_missing_indicators_renormalises_and_says_so(engine, db_url, tmp_path) -> None:
+    """Data gaps: no enterprise indicators → the tax indicator is missing, not 0.
+
+    Known (weights): development .5 (10), supply .8 (10), built .75 (10), industrial FAR
+    0.8/1.2 (15), coefficient 0.4/0.6 (10), investment 200/300 (15), idle 0 (10) = 80 of
+    100; 工业地均税收 (20) is left out and the weights renormalised:
+    (5 + 8 + 7.5 + 10 + 6.667 + 10 + 0) / 80 × 100 = 58.96.
+    """
+    from typer.testing import CliRunner
+
+    from devzone.cli.main import app
+
+    load_tiny_zone(engine)
+    _drop(engine, "enterprise_indicator")
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(
+        app, ["zones", "rank", "--year", "2019", "--db", db_url, "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    z = read(engine, "zone_evaluation").iloc[0]
+    expected = (5 + 8 + 7.5 + 15 * 0.8 / 1.2 + 10 * 0.4 / 0.6 + 15 * 200 / 300 + 0) / 80 * 100
+    assert z["score"] == pytest.approx(expected)
+    assert z["known_weight_share"] == pytest.approx(0.8)
+    assert pd.isna(z["industrial_tax_per_mu_wan"])  # missing, not 0
+    assert z["missing_indicators"] == "工业用地地均税收 (万元/亩)"
+    assert z["rank"] == 1
+    assert "缺失指标" in result.output
+    assert "工业用地地均税收" in result.output
+    html = (out / "开发区排名_2019.html").read_text(encoding="utf-8")
+    assert "权重按其余 80% 重新归一" in html
+
+
+def test_rank_without_indicators_or_buildings_shows_gaps_and_does_not_rank(
+    engine, db_url, tmp_path
+) -> None:
+    """Acceptance: supply, parcels and zones only (no indicators, buildings, progress,
+    idle ledger). Known: development, supply and built rates = 30 of 100 weight < the
+    50 % of ``[zones] min_known_weight_share`` → the zone is shown with "—" for the
+    missing indicators but not scored or ranked, and the console says which are missing
+    and that it is not ranked (exit 0: the report itself is the answer)."""
+    from typer.testing import CliRunner
+
+    from devzone.cli.main import app
+
+    load_tiny_zone(engine)
+    _drop(engine, "enterprise_indicator", "building", "project_progress", "parcel_idle_status")
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(
+        app, ["zones", "rank", "--year", "2019", "--db", db_url, "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    z = read(engine, "zone_evaluation").iloc[0]
+    assert pd.isna(z["score"])
+    assert pd.isna(z["rank"])
+    assert z["known_weight_share"] == pytest.approx(0.3)
+    for col in ("far", "industrial_far", "invest_intensity_wan_per_mu", "tax_per_mu_wan"):
+        assert pd.isna(z[col]), col  # never computed as 0
+    assert z["building_coverage"] == 0.0
+    assert z["development_rate"] == pytest.approx(0.5)  # land classes are still known
+    assert "not ranked 数据不足未排名: 手绘开发区" in result.output
+    for name in ("工业用地综合容积率", "工业用地固定资产投入强度", "土地闲置率"):
+        assert name in result.output
+    html = (out / "开发区排名_2019.html").read_text(encoding="utf-8")
+    assert "不计分、不排名" in html
+    assert "<td>—" in html
+
+
+def test_built_land_is_completed_land() -> None:
+    """Choice: 已建成 (TD/T 1029 A) = completed on or before 31 December of the year.
+
+    P1 completed on 2019-12-31 → built in 2019. P2 started 2019-03-01 with 4000 m² of
+    footprints standing but completes 2020-01-01 → not built in 2019 (B21), built in
+    2020. P3 has footprints and no completion date → not built.
+    """
+    from devzone.policy import load_policy
+    from devzone.zones.indicators import classify_parcels
+
+    pol = load_policy()
+    parcels = pd.DataFrame(
+        {
+            "parcel_code": ["P1", "P2", "P3"],
+            "zone_code": ["Z"] * 3,
+            "area_m2": [10000.0] * 3,
+            "supervision_no": ["S1", "S2", "S3"],
+            "land_use": ["工业用地"] * 3,
+            "actual_start_date": ["2018-03-01", "2019-03-01", "2018-05-01"],
+            "actual_completion_date": ["2019-12-31", "2020-01-01", None],
+        }
+    )
+    buildings = pd.DataFrame(
+        {
+            "parcel_code": ["P1", "P2", "P3"],
+            "floors": [1, 1, 1],
+            "footprint_m2": [4000.0] * 3,
+            "floor_area_m2": [4000.0] * 3,
+            "use": ["生产"] * 3,
+        }
+    )
+    kw = {"policy": pol.zones, "intensity": pol.intensity}
+    y2019 = classify_parcels(parcels, buildings, year=2019, **kw)
+    assert y2019["built"].tolist() == [True, False, False]
+    assert y2019["ready"].tolist() == [False, True, True]
+    y2020 = classify_parcels(parcels, buildings, year=2020, **kw)
+    assert y2020["built"].tolist() == [True, True, False]

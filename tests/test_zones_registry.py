@@ -73,20 +73,45 @@ def test_missing_vocabulary_is_an_input_error(tmp_path) -> None:
 def test_composite_score_by_hand() -> None:
     # x: weight 3, ideal 1, worst 0; y: weight 1, ideal 0, worst 0.1 (less is better).
     # zone 1: x 0.5 → 0.5, y 0.02 → (0.02 − 0.1)/(0 − 0.1) = 0.8 → (3×0.5 + 0.8)/4 = 57.5
-    # zone 2: x 1.5 → clipped 1, y missing → 0 → 3/4 = 75
+    # zone 2: x 1.5 → clipped 1, y missing → left out, weights renormalised over x
+    # alone: 3×1/3 = 100 (not 75: a missing input is not a 0), on 3/4 of the weight.
     df = pd.DataFrame({"x": [0.5, 1.5], "y": [0.02, None]})
     w = {
         "x": ScoreIndicator(weight=3.0, ideal=1.0, worst=0.0),
         "y": ScoreIndicator(weight=1.0, ideal=0.0, worst=0.1),
     }
-    assert composite_score(df, weights=w)["score"].tolist() == pytest.approx([57.5, 75.0])
+    kw = {"decimals": 6, "min_known_weight_share": 0.5}
+    out = composite_score(df, weights=w, **kw)
+    assert out["score"].tolist() == pytest.approx([57.5, 100.0])
+    assert out["missing_indicators"].tolist() == ["", "y"]
+    assert out["known_weight_share"].tolist() == [1.0, 0.75]
+    assert pd.isna(out.loc[1, "s_y"])
+    # Too little known: zone 2 rests on 3/4 of the weight; with a floor of 80 % it is
+    # not scored (and so not ranked).
+    strict = composite_score(df, weights=w, decimals=6, min_known_weight_share=0.8)
+    assert strict["score"].tolist()[0] == pytest.approx(57.5)
+    assert pd.isna(strict["score"].tolist()[1])
     # y missing for every zone: dropped from the weights → x alone: 50 and 100.
     df["y"] = None
-    out = composite_score(df, weights=w)
+    out = composite_score(df, weights=w, **kw)
     assert out["score"].tolist() == pytest.approx([50.0, 100.0])
     assert out.attrs["dropped"] == ["y"]
     with pytest.raises(ConfigError, match="no such zone indicator"):
-        composite_score(df, weights={"z": ScoreIndicator(weight=1.0, ideal=1.0, worst=0.0)})
+        composite_score(df, weights={"z": ScoreIndicator(weight=1.0, ideal=1.0, worst=0.0)}, **kw)
+
+
+def test_equal_zone_figures_tie() -> None:
+    # Issue 13 item 6 for zones: 315 万元 on 31.5 亩 and 60 万元 on 6 亩 are both
+    # 10 万元/亩 of tax (ideal 30, worst 0 → 1/3 each); computed through m² one is
+    # 9.999999999999998. At score_decimals = 6 both score 33.333333 and share rank 1.
+    from devzone.units import M2_PER_MU
+
+    df = pd.DataFrame({"t": [315 / (21000 / M2_PER_MU), 60 / 6]})
+    assert df["t"].iloc[0] != df["t"].iloc[1]
+    w = {"t": ScoreIndicator(weight=1.0, ideal=30.0, worst=0.0)}
+    out = composite_score(df, weights=w, decimals=6, min_known_weight_share=0.5)
+    ranks = rank_within_type(out["score"], pd.Series(["工业主导型"] * 2))
+    assert ranks.tolist() == [1, 1]
 
 
 def test_rank_within_type_and_change() -> None:

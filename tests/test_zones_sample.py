@@ -93,3 +93,24 @@ def test_corridor_matches_its_zones(sample_db) -> None:
         assert corr["contribution"] == pytest.approx(inside["contribution"].sum())
         html = corridor["outputs"][0].read_text(encoding="utf-8")
         assert f"{corr['contribution'] * 100:.2f}%" in html
+
+
+def test_sample_reports_show_coverage_and_price_basis(sample_db) -> None:
+    """Acceptance: the demo's zone report prints the coverage under every aggregate that
+    needs data beyond the land classes (7 per zone), and the corridor report states its
+    price basis (the shipped [corridor.deflator] is empty: 现价, not 可比价)."""
+    from devzone.zones.indicators import COVERAGE_OF
+
+    engine, rank, corridor = sample_db
+    ev = read(engine, "zone_evaluation")
+    for col in set(COVERAGE_OF.values()):
+        assert ev[col].between(0, 1).all(), col
+    html = rank["outputs"][0].read_text(encoding="utf-8")
+    table = html.split('id="indicators"')[1].split("</table>")[0]
+    assert table.count('class="coverage"') == len(ev) * len(COVERAGE_OF)
+    sheet = pd.read_excel(rank["outputs"][1], sheet_name="排名与指标", header=1)
+    assert "投资数据覆盖率 (工业用地) (比值)" in sheet.columns
+    chtml = corridor["outputs"][0].read_text(encoding="utf-8")
+    assert 'id="price-basis"' in chtml
+    assert "现价 (未配置价格指数)" in chtml
+    assert corridor["headline"]["price basis 价格口径"] == "现价 (未配置价格指数)"

@@ -1,8 +1,10 @@
 """Who sits where: parcel areas and the share of each enterprise in each zone.
 
 An enterprise's figures (value added, tax) are attributed to the zones of the parcels
-it uses, in proportion to the area it uses on each (``parcel_enterprise.used_area_m2``;
-when missing, the parcel's area split evenly among its users). A firm on one parcel
+it uses, in proportion to the area it uses on each — the one land-share rule,
+:func:`devzone.landuse.performance.land_shares`: the registered
+``parcel_enterprise.used_area_m2``, and what is left of the parcel split evenly among
+its users without a figure (never more than the parcel in all). A firm on one parcel
 has share 1 in that parcel's zone. Parcel areas are
 :func:`devzone.landuse.performance.parcel_area_m2` (registered, else measured).
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from devzone.landuse.performance import parcel_area_m2
+from devzone.landuse.performance import land_shares, parcel_area_m2
 from devzone.settings import area_crs as resolve_area_crs
 
 __all__ = ["firm_parcel_shares", "parcel_area_m2"]
@@ -54,14 +56,11 @@ def firm_parcel_shares(
         {
             "parcel_code": parcels["parcel_code"].to_numpy(),
             "zone_code": parcels["zone_code"].to_numpy(),
-            "parcel_m2": parcel_area_m2(parcels, area_crs=resolve_area_crs(area_crs)).to_numpy(),
+            "area_m2": parcel_area_m2(parcels, area_crs=resolve_area_crs(area_crs)).to_numpy(),
         }
     ).drop_duplicates("parcel_code")
-    link = parcel_enterprise[["parcel_code", "credit_code"]].copy()
-    link["used"] = pd.to_numeric(parcel_enterprise.get("used_area_m2"), errors="coerce")
-    link = link.merge(area, on="parcel_code", how="left")
-    users = link.groupby("parcel_code")["credit_code"].transform("count")
-    link["used_m2"] = link["used"].fillna(link["parcel_m2"] / users)
+    # The one land-share rule (registered uses, the rest split among the others).
+    link = land_shares(parcel_enterprise, area).rename(columns={"share_m2": "used_m2"})
     weight = link["used_m2"].fillna(0.0).clip(lower=0.0)
     total = weight.groupby(link["credit_code"]).transform("sum")
     n = link.groupby("credit_code")["parcel_code"].transform("count")

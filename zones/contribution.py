@@ -20,6 +20,11 @@ corridor's value added is the sum over its member zones. Firms on no zone parcel
 Scope (``[corridor] scope``): ``comparable`` (the shipped choice) compares the firms above scale
 (规上) in the report year with their own previous-year value added (同口径);
 ``annual`` compares each year's own above-scale firms.
+
+Price basis: growth is at comparable prices only when ``[corridor.deflator]`` lists the
+report year. Without it the figures are the nominal ones and are called so —
+"现价 (未配置价格指数)" in the verdict, the table's notes, the report and the console
+(:func:`price_basis`) — never "可比价".
 """
 
 from __future__ import annotations
@@ -34,18 +39,52 @@ from devzone.errors import ConfigError
 from devzone.policy.sections import CorridorPolicy, CorridorTargets
 
 __all__ = [
+    "COMPARABLE",
+    "NOMINAL_NO_DEFLATOR",
     "NO_PRICE_CHANGE",
     "ContributionResult",
+    "configured_deflator",
     "corridor_contribution",
     "deflator_for",
     "firm_value_added",
     "growth_table",
+    "price_basis",
     "unit_table",
 ]
 
 #: The price index of a year ``[corridor.deflator]`` does not list: prices unchanged
 #: (previous year = 1.0), as the config file says.
 NO_PRICE_CHANGE = 1.0
+
+
+#: Price basis of growth with a deflator configured for the year.
+COMPARABLE = "可比价"
+#: Price basis of growth without one: nominal, and said so.
+NOMINAL_NO_DEFLATOR = "现价 (未配置价格指数)"
+
+
+def configured_deflator(policy: CorridorPolicy, year: int) -> float | None:
+    """The price index ``[corridor.deflator]`` lists for ``year``, else ``None``.
+
+    Examples
+    --------
+    >>> from devzone.policy import load_policy, replace
+    >>> pol = replace(load_policy().corridor, deflator={"2019": 0.992})
+    >>> configured_deflator(pol, 2019), configured_deflator(pol, 2020)
+    (0.992, None)
+    """
+    return deflator_for(policy, year) if str(year) in policy.deflator else None
+
+
+def price_basis(deflator: float | None) -> str:
+    """``可比价`` with a configured deflator, else ``现价 (未配置价格指数)``.
+
+    Examples
+    --------
+    >>> price_basis(0.992), price_basis(None)
+    ('可比价', '现价 (未配置价格指数)')
+    """
+    return COMPARABLE if deflator is not None else NOMINAL_NO_DEFLATOR
 
 
 def deflator_for(policy: CorridorPolicy, year: int) -> float:
@@ -125,6 +164,13 @@ class ContributionResult:
     contribution_pass: bool | None
     gap_pp: float | None
     verdict: list[str]
+    #: :data:`COMPARABLE` or :data:`NOMINAL_NO_DEFLATOR` (:func:`price_basis`).
+    price_basis: str = COMPARABLE
+
+    @property
+    def comparable(self) -> bool:
+        """Whether the growth is at comparable prices (a deflator was configured)."""
+        return self.price_basis == COMPARABLE
 
 
 def _pct(x: float) -> str:
@@ -230,15 +276,15 @@ def growth_table(units: pd.DataFrame, *, year: int, deflator: float) -> pd.DataF
     return t
 
 
-def _growth_verdict(t: pd.DataFrame) -> tuple[str, bool | None, float | None]:
-    """The growth target: corridor comparable growth above the city's (seed §七)."""
+def _growth_verdict(t: pd.DataFrame, basis: str) -> tuple[str, bool | None, float | None]:
+    """The growth target: corridor growth above the city's (seed §七), at ``basis``."""
     g_city, g_corr = t.at[0, "growth_real"], t.at[1, "growth_real"]
     if not (pd.notna(g_city) and pd.notna(g_corr)):
         return "上年无规上工业增加值, 无法计算增速, 增速目标无法评价.", None, None
     gap = float((g_corr - g_city) * 100.0)
     growth_pass = bool(g_corr > g_city)
     text = (
-        f"走廊规上工业增加值可比价增速 {_pct(g_corr)}, 全市 {_pct(g_city)}, "
+        f"走廊规上工业增加值{basis}增速 {_pct(g_corr)}, 全市 {_pct(g_city)}, "
         f"{'高于' if gap > 0 else ('低于' if gap < 0 else '等于')}全市"
         f"{f' {abs(gap):.2f} 个百分点' if gap else ''}: "
         f"增速目标{'达标' if growth_pass else '未达标'}."
@@ -246,17 +292,19 @@ def _growth_verdict(t: pd.DataFrame) -> tuple[str, bool | None, float | None]:
     return text, growth_pass, gap
 
 
-def _contribution_verdict(t: pd.DataFrame, *, contribution_min: float) -> tuple[str, bool | None]:
+def _contribution_verdict(
+    t: pd.DataFrame, *, contribution_min: float, basis: str
+) -> tuple[str, bool | None]:
     """The contribution target (≥ ``contribution_min``), or why it cannot be judged."""
     city_inc = float(t.at[0, "increment_real_wan"])
     if city_inc <= 0:
         g_city = t.at[0, "growth_real"]
         what = "下降" if -city_inc > 0 else "持平"
-        rate = f" (可比价{_pct(g_city)})" if pd.notna(g_city) else ""
+        rate = f" ({basis}{_pct(g_city)})" if pd.notna(g_city) else ""
         text = (
-            f"全市规上工业增加值比上年{what}{rate}, 可比价增量为 {city_inc:,.1f} 万元 (≤ 0): "
+            f"全市规上工业增加值比上年{what}{rate}, {basis}增量为 {city_inc:,.1f} 万元 (≤ 0): "
             "贡献率只对增长有意义, 本年不计算, 贡献率目标无法评价; "
-            f"走廊可比价增量 {t.at[1, 'increment_real_wan']:,.1f} 万元, "
+            f"走廊{basis}增量 {t.at[1, 'increment_real_wan']:,.1f} 万元, "
             f"拉动全市 {t.at[1, 'pull_pp']:.2f} 个百分点."
         )
         return text, None
@@ -277,7 +325,7 @@ def corridor_contribution(
     members: Collection[str],
     *,
     year: int,
-    deflator: float,
+    deflator: float | None,
     targets: CorridorTargets,
 ) -> ContributionResult:
     """Value added, growth, contribution and pull of the city, the corridor and each zone.
@@ -294,7 +342,9 @@ def corridor_contribution(
     members
         Zone codes of the corridor.
     deflator
-        Price index of ``year`` (previous year = 1; :func:`deflator_for`).
+        Price index of ``year`` (previous year = 1; :func:`configured_deflator`);
+        ``None`` when none is configured: the growth is then the nominal growth, and
+        ``price_basis`` and every note say "现价 (未配置价格指数)".
     targets
         ``[corridor.targets]``: ``contribution_min`` (the growth target is always
         "above the city").
@@ -321,11 +371,14 @@ def corridor_contribution(
     (False, True, 0.5)
     """
     units = unit_table(firm_va, firm_zone_shares, zones, members)
-    t = growth_table(units, year=year, deflator=deflator)
-    growth_text, growth_pass, gap = _growth_verdict(t)
+    basis = price_basis(deflator)
+    t = growth_table(units, year=year, deflator=deflator if deflator is not None else 1.0)
+    if deflator is None:
+        t["note"] = [f"{n}; 增速为{basis}" if n else f"增速为{basis}" for n in t["note"]]
+    growth_text, growth_pass, gap = _growth_verdict(t, basis)
     contribution_text, contribution_pass = _contribution_verdict(
-        t, contribution_min=targets.contribution_min
+        t, contribution_min=targets.contribution_min, basis=basis
     )
     city_fell = float(t.at[0, "increment_real_wan"]) <= 0
     verdict = [growth_text, contribution_text]
-    return ContributionResult(t, city_fell, growth_pass, contribution_pass, gap, verdict)
+    return ContributionResult(t, city_fell, growth_pass, contribution_pass, gap, verdict, basis)

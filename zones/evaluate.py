@@ -14,10 +14,16 @@ from dataclasses import replace
 import pandas as pd
 
 from devzone.policy.sections import IntensityPolicy, ZonesPolicy
-from devzone.zones.indicators import ZoneInputs, zone_indicators
+from devzone.zones.indicators import (
+    COVERAGE_LABELS,
+    COVERAGE_OF,
+    INDICATORS,
+    ZoneInputs,
+    zone_indicators,
+)
 from devzone.zones.ranking import composite_score, rank_change, rank_within_type
 
-__all__ = ["ZoneInputs", "evaluate_zones", "idle_snapshot"]
+__all__ = ["COVERAGE_OF", "ZoneInputs", "evaluate_zones", "idle_snapshot", "zone_data_notes"]
 
 
 def idle_snapshot(idle: pd.DataFrame | None, year: int) -> tuple[pd.DataFrame | None, str]:
@@ -71,7 +77,13 @@ def _one_year(
         ind["area_g_ha"] = float("nan")
         ind["idle_fee_wan"] = float("nan")
     ind["idle_as_of"] = idle_as_of
-    scores = composite_score(ind, weights=policy.score)
+    scores = composite_score(
+        ind,
+        weights=policy.score,
+        decimals=policy.score_decimals,
+        min_known_weight_share=policy.min_known_weight_share,
+        labels=INDICATORS,
+    )
     ind = pd.concat([ind, scores], axis=1)
     ind.attrs["dropped"] = scores.attrs.get("dropped", [])
     ind["rank"] = rank_within_type(ind["score"], ind["zone_type"])
@@ -101,6 +113,47 @@ def _with_registry_and_fit(current: pd.DataFrame, inputs: ZoneInputs) -> pd.Data
             if col in fs:
                 current[col] = current["zone_code"].map(fs[col])
     return current
+
+
+def zone_data_notes(rows: pd.DataFrame, *, policy: ZonesPolicy) -> list[list[str]]:
+    """Per zone: what its composite left out (weights renormalised), and which coverage
+    is below ``[zones] min_coverage``.
+
+    Examples
+    --------
+    >>> from devzone.policy import load_policy
+    >>> rows = pd.DataFrame({"missing_indicators": ["工业用地建筑系数", ""],
+    ...                      "known_weight_share": [0.9, 1.0], "score": [50.0, 60.0],
+    ...                      "invest_coverage": [0.11, 0.95]})
+    >>> for note in zone_data_notes(rows, policy=load_policy().zones)[0]:
+    ...     print(note)
+    缺失指标未计分 (权重按其余 90% 重新归一): 工业用地建筑系数
+    数据覆盖率低于 80%: 投资数据覆盖率 (工业用地) 11%
+    """
+    floor = float(policy.min_coverage)
+    out: list[list[str]] = []
+    for r in rows.to_dict("records"):
+        notes = []
+        if r.get("missing_indicators"):
+            share = float(r.get("known_weight_share") or 0.0)
+            if pd.isna(r.get("score")):
+                notes.append(
+                    f"已知指标权重仅 {share:.0%} (< {policy.min_known_weight_share:.0%}), "
+                    f"不计分、不排名; 缺失: {r['missing_indicators']}"
+                )
+            else:
+                notes.append(
+                    f"缺失指标未计分 (权重按其余 {share:.0%} 重新归一): {r['missing_indicators']}"
+                )
+        low = [
+            f"{COVERAGE_LABELS[c]} {float(r[c]):.0%}"
+            for c in COVERAGE_LABELS
+            if c in r and pd.notna(r[c]) and float(r[c]) < floor
+        ]
+        if low:
+            notes.append(f"数据覆盖率低于 {floor:.0%}: " + "、".join(low))
+        out.append(notes)
+    return out
 
 
 def evaluate_zones(
@@ -140,7 +193,11 @@ def evaluate_zones(
     current = _with_registry_and_fit(current, inputs)
     notes = []
     if current.attrs.get("dropped"):
-        notes.append("本年无数据、未计分的指标: " + "、".join(current.attrs["dropped"]))
-    current["note"] = "; ".join(notes)
+        names = [INDICATORS.get(k, k) for k in current.attrs["dropped"]]
+        notes.append("本年各开发区均无数据、未计分的指标: " + "、".join(names))
+    current["note"] = [
+        "; ".join(filter(None, [*notes, *zone_notes]))
+        for zone_notes in zone_data_notes(current, policy=policy)
+    ]
     current = current.sort_values(["zone_type", "rank", "zone_code"]).reset_index(drop=True)
     return current, previous

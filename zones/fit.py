@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from devzone.landuse.performance import land_shares
 from devzone.policy.sections import ZonesPolicy
 from devzone.settings import area_crs as resolve_area_crs
 from devzone.zones.alloc import firm_parcel_shares, parcel_area_m2
@@ -36,13 +37,24 @@ def parcel_industry_code(
     code = code.mask(code.str.strip() == "")
     if parcel_enterprise is None or enterprises is None or parcel_enterprise.empty:
         return code
-    link = parcel_enterprise[["parcel_code", "credit_code"]].copy()
-    link["used"] = pd.to_numeric(parcel_enterprise.get("used_area_m2"), errors="coerce")
-    link = link.merge(
-        enterprises[["credit_code", "industry_code"]].rename(columns={"industry_code": "firm"}),
-        on="credit_code",
-        how="left",
-    ).dropna(subset=["firm"])
+    base = pd.DataFrame(
+        {
+            "parcel_code": parcels["parcel_code"].to_numpy(),
+            "area_m2": parcel_area_m2(parcels).to_numpy(),
+            "zone_code": None,
+        }
+    )
+    # The one land-share rule decides who uses the largest area.
+    link = land_shares(parcel_enterprise, base).rename(columns={"share_m2": "used"})
+    link = (
+        link[["parcel_code", "credit_code", "used"]]
+        .merge(
+            enterprises[["credit_code", "industry_code"]].rename(columns={"industry_code": "firm"}),
+            on="credit_code",
+            how="left",
+        )
+        .dropna(subset=["firm"])
+    )
     link = link.sort_values(["parcel_code", "used"], ascending=[True, False], na_position="last")
     firm_code = link.drop_duplicates("parcel_code").set_index("parcel_code")["firm"]
     return code.fillna(parcels["parcel_code"].map(firm_code).astype("string"))

@@ -12,8 +12,10 @@ classes cover the land it holds). Everything is "as at 31 December of the year":
 * **B21** (已达到供地条件的土地, not yet built): parcels in the database not built by
   the year end, supplied or not (they are serviced land). So A + B21 is all the land
   the database holds in the zone, and 供应率 D/(A+B21) and 建成率 A/D stay ≤ 1;
-* **A** (已建成城镇建设用地): supplied parcels completed (实际竣工时间) by the year end,
-  or carrying building footprints and not started after the year end;
+* **A** (已建成城镇建设用地): supplied parcels completed (实际竣工时间 on or before 31
+  December of the year). Land with buildings still under construction is not built
+  (TD/T 1029 class A is completed land): it stays in B21, and a parcel with footprints
+  but no completion date recorded is not counted as built;
 * **A2** (工矿仓储用地): built parcels whose use contains 工业/仓储/工矿, or whose use is
   unknown (config ``industrial_use_words``); **A1** (住宅用地): use contains 住宅;
 * **G** (闲置土地): parcels whose ``parcel_idle_status`` (latest snapshot of the year)
@@ -25,7 +27,19 @@ coefficient uses building footprints only (structures and stockyards are not rec
 Investment is the cumulative ``project_progress.invested_wan`` (reports up to the year
 end); a built A2 parcel without any progress record falls back to its contract's
 committed investment intensity × its area (counted in ``invest_from_contract``). Tax is
-the year's ``enterprise_indicator.tax_wan`` spread over parcels by used area.
+the year's ``enterprise_indicator.tax_wan`` spread over parcels by used area
+(:func:`devzone.landuse.performance.land_shares`).
+
+Data gaps are never computed as zero. Every aggregate that needs data beyond the land
+classes carries its **coverage** — the share of its land that has the data — and is
+computed over the covered land only: FAR and building density over the built land with
+building records (``building_coverage``), the industrial FAR and building coefficient
+over the A2 land with building records (``industrial_building_coverage``), investment
+intensity over the A2 land with a progress record or a committed intensity
+(``invest_coverage``), 地均税收 over the land used by firms with a tax figure for the
+year (``tax_coverage``, ``industrial_tax_coverage``). With no coverage the aggregate is
+missing (NaN, "—" in the reports), not 0; coverage below ``[zones] min_coverage`` is
+flagged in the zone's note.
 """
 
 from __future__ import annotations
@@ -45,6 +59,8 @@ from devzone.zones.alloc import firm_parcel_shares, parcel_area_m2
 
 __all__ = [
     "CONTRACT_COLUMNS",
+    "COVERAGE_LABELS",
+    "COVERAGE_OF",
     "INDICATORS",
     "ZoneInputs",
     "classify_parcels",
@@ -82,6 +98,35 @@ CONTRACT_COLUMNS = (
     "committed_tax_wan_per_mu",
     "price_wan",
 )
+
+#: Coverage column → (covered land column, land column) of :func:`zone_indicators`.
+COVERAGE_LAND = (
+    ("building_coverage", "a_bldg_ha", "area_a_ha"),
+    ("industrial_building_coverage", "a2_bldg_ha", "area_a2_ha"),
+    ("invest_coverage", "a2_inv_ha", "area_a2_ha"),
+    ("tax_coverage", "a_tax_ha", "area_a_ha"),
+    ("industrial_tax_coverage", "a2_tax_ha", "area_a2_ha"),
+)
+
+#: Indicator → its coverage column (indicators of the land classes alone have none).
+COVERAGE_OF: dict[str, str] = {
+    "far": "building_coverage",
+    "building_density": "building_coverage",
+    "industrial_far": "industrial_building_coverage",
+    "industrial_building_coefficient": "industrial_building_coverage",
+    "invest_intensity_wan_per_mu": "invest_coverage",
+    "tax_per_mu_wan": "tax_coverage",
+    "industrial_tax_per_mu_wan": "industrial_tax_coverage",
+}
+
+#: Coverage column → Chinese label.
+COVERAGE_LABELS: dict[str, str] = {
+    "building_coverage": "建筑数据覆盖率 (已建成用地)",
+    "industrial_building_coverage": "建筑数据覆盖率 (工业用地)",
+    "invest_coverage": "投资数据覆盖率 (工业用地)",
+    "tax_coverage": "税收数据覆盖率 (已建成用地)",
+    "industrial_tax_coverage": "税收数据覆盖率 (工业用地)",
+}
 
 #: The grades whose firms count as graded (分档企业).
 _GRADED = ["A", "B", "C", "D"]
@@ -163,7 +208,8 @@ def classify_parcels(
     DataFrame
         Indexed like ``parcels``: ``parcel_code``, ``zone_code``, ``area_m2``,
         ``supplied`` (D), ``ready`` (B21), ``built`` (A), ``industrial`` (A2),
-        ``residential`` (A1), ``idle`` (G), ``floor_area_m2``, ``footprint_m2``.
+        ``residential`` (A1), ``idle`` (G), ``floor_area_m2``, ``footprint_m2``,
+        ``has_buildings`` (some building record on the parcel).
 
     Examples
     --------
@@ -196,10 +242,11 @@ def classify_parcels(
     b = _building_sums(_place_buildings(buildings, parcels), intensity=intensity, area_crs=crs)
     out["floor_area_m2"] = parcels["parcel_code"].map(b["floor_area_m2"]).fillna(0.0)
     out["footprint_m2"] = parcels["parcel_code"].map(b["footprint_m2"]).fillna(0.0)
+    out["has_buildings"] = parcels["parcel_code"].isin(b.index).to_numpy()
     done = (date("actual_completion_date") <= year_end).fillna(False)
-    started = date("actual_start_date")
-    standing = (out["footprint_m2"] > 0) & (started.isna() | (started <= year_end))
-    out["built"] = (out["supplied"] & (standing | done)).astype(bool)
+    # 已建成 (TD/T 1029 A): completed by the year end; footprints under construction
+    # do not make land built.
+    out["built"] = (out["supplied"] & done).astype(bool)
     out["ready"] = ~out["built"]
     use = _column(parcels, "land_use")
     unknown_use = use.astype("string").fillna("").str.strip() == ""
@@ -355,6 +402,9 @@ def _land_class_areas(cls: pd.DataFrame, zone_index: pd.Index) -> pd.DataFrame:
     out["footprint_m2"] = zsum(cls["footprint_m2"], cls["built"])
     out["a2_floor_m2"] = zsum(cls["floor_area_m2"], cls["industrial"])
     out["a2_footprint_m2"] = zsum(cls["footprint_m2"], cls["industrial"])
+    # Land whose buildings are recorded: the denominators of FAR and density.
+    out["a_bldg_ha"] = zsum(a, cls["built"] & cls["has_buildings"]) / M2_PER_HA
+    out["a2_bldg_ha"] = zsum(a, cls["industrial"] & cls["has_buildings"]) / M2_PER_HA
     return out
 
 
@@ -374,7 +424,8 @@ def parcel_investment(
     Returns
     -------
     tuple of Series
-        (investment, 0 where unknown; True where it came from the contract).
+        (investment, NaN where unknown — no record, no commitment; True where it came
+        from the contract).
 
     Examples
     --------
@@ -387,6 +438,8 @@ def parcel_investment(
     ...                                        year=2019)
     >>> inv.tolist(), from_contract.tolist()
     ([500.0, 9000.0], [False, True])
+    >>> parcel_investment(p.iloc[:1], pd.Series([1.0]), None, year=2019)[0].tolist()
+    [nan]
     """
     invest = pd.Series(np.nan, index=parcels.index)
     if progress is not None and len(progress):
@@ -403,7 +456,7 @@ def parcel_investment(
         parcel_m2.to_numpy() / M2_PER_MU
     )
     from_contract = invest.isna() & committed.notna()
-    return invest.fillna(committed).fillna(0.0), from_contract
+    return invest.fillna(committed), from_contract
 
 
 def _zone_tax(
@@ -414,20 +467,49 @@ def _zone_tax(
     indicators: pd.DataFrame | None,
     parcel_enterprise: pd.DataFrame | None,
     area_crs: str | None,
-) -> tuple[pd.Series, pd.Series]:
-    """The year's tax per zone, all land and A2 land (firms' tax spread by used area)."""
-    tax_all = pd.Series(0.0, index=zone_index)
-    tax_a2 = pd.Series(0.0, index=zone_index)
+) -> pd.DataFrame:
+    """The year's tax per zone, all land and A2 land (firms' tax spread by used area),
+    and the built / A2 land (ha) used by the firms that have a tax figure.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``zone_index``: ``tax_wan`` (all the zone's land),
+        ``built_tax_wan`` (on built land), ``industrial_tax_wan`` (on A2; NaN where no
+        firm on that land has a figure), ``a_tax_ha``, ``a2_tax_ha`` (land used by the
+        firms with a figure).
+    """
+    out = pd.DataFrame(
+        {
+            "tax_wan": np.nan,
+            "built_tax_wan": np.nan,
+            "industrial_tax_wan": np.nan,
+            "a_tax_ha": 0.0,
+            "a2_tax_ha": 0.0,
+        },
+        index=zone_index,
+    )
     if indicators is None or parcel_enterprise is None or not len(indicators):
-        return tax_all, tax_a2
+        return out
     shares = firm_parcel_shares(parcel_enterprise, parcels, area_crs=area_crs)
     tax = pd.to_numeric(indicators["tax_wan"], errors="coerce").groupby(indicators["credit_code"])
-    shares["tax"] = shares["credit_code"].map(tax.sum()).fillna(0.0) * shares["share"]
+    shares["tax"] = shares["credit_code"].map(tax.sum(min_count=1)) * shares["share"]
     flags = cls.drop_duplicates("parcel_code").set_index("parcel_code")
-    shares["industrial"] = shares["parcel_code"].map(flags["industrial"]).fillna(False).astype(bool)
-    tax_all = shares.groupby("zone_code")["tax"].sum().reindex(zone_index).fillna(0.0)
-    a2 = shares[shares["industrial"]].groupby("zone_code")["tax"].sum()
-    return tax_all, a2.reindex(zone_index).fillna(0.0)
+    for flag in ("built", "industrial"):
+        shares[flag] = shares["parcel_code"].map(flags[flag]).fillna(False).astype(bool)
+    known = shares[shares["tax"].notna()]
+    ha = known["used_m2"].fillna(0.0) / M2_PER_HA
+
+    def by_zone(values: pd.Series, mask: pd.Series) -> pd.Series:
+        return values[mask].groupby(known.loc[mask, "zone_code"]).sum().reindex(zone_index)
+
+    everywhere = pd.Series(True, index=known.index)
+    out["tax_wan"] = by_zone(known["tax"], everywhere)
+    out["built_tax_wan"] = by_zone(known["tax"], known["built"])
+    out["industrial_tax_wan"] = by_zone(known["tax"], known["industrial"])
+    out["a_tax_ha"] = by_zone(ha, known["built"]).fillna(0.0)
+    out["a2_tax_ha"] = by_zone(ha, known["industrial"]).fillna(0.0)
+    return out
 
 
 def _intensity_ratios(out: pd.DataFrame, *, policy: ZonesPolicy) -> pd.DataFrame:
@@ -438,16 +520,24 @@ def _intensity_ratios(out: pd.DataFrame, *, policy: ZonesPolicy) -> pd.DataFrame
     out["supply_rate"] = _ratio(D, A + B21)
     out["built_rate"] = _ratio(A, D)
     out["industrial_land_rate"] = _ratio(A2, A)
-    out["far"] = _ratio(out["floor_area_m2"], A * M2_PER_HA)
-    out["building_density"] = _ratio(out["footprint_m2"], A * M2_PER_HA)
-    out["industrial_far"] = _ratio(out["a2_floor_m2"], A2 * M2_PER_HA)
-    out["industrial_building_coefficient"] = _ratio(out["a2_footprint_m2"], A2 * M2_PER_HA)
-    out["invest_intensity_wan_per_mu"] = _ratio(out["invested_wan"], A2 * MU_PER_HA)
-    out["industrial_tax_per_mu_wan"] = _ratio(out["industrial_tax_wan"], A2 * MU_PER_HA)
-    out["tax_per_mu_wan"] = _ratio(out["tax_wan"], A * MU_PER_HA)
+    # Aggregates over the covered land only (see the module docstring).
+    a_b, a2_b = out["a_bldg_ha"] * M2_PER_HA, out["a2_bldg_ha"] * M2_PER_HA
+    out["far"] = _ratio(out["floor_area_m2"], a_b)
+    out["building_density"] = _ratio(out["footprint_m2"], a_b)
+    out["industrial_far"] = _ratio(out["a2_floor_m2"], a2_b)
+    out["industrial_building_coefficient"] = _ratio(out["a2_footprint_m2"], a2_b)
+    out["invest_intensity_wan_per_mu"] = _ratio(out["invested_wan"], out["a2_inv_ha"] * MU_PER_HA)
+    out["industrial_tax_per_mu_wan"] = _ratio(
+        out["industrial_tax_wan"], out["a2_tax_ha"] * MU_PER_HA
+    )
+    out["tax_per_mu_wan"] = _ratio(out["built_tax_wan"], out["a_tax_ha"] * MU_PER_HA)
     out["idle_rate"] = _ratio(out["area_g_ha"], D)
+    for cov, land, of in COVERAGE_LAND:
+        out[cov] = _ratio(out[land], out[of]).clip(upper=1.0)
     out["zone_type"] = zone_type(_ratio(A2, A), _ratio(out["area_a1_ha"], A), policy=policy)
-    return out.drop(columns=["a2_floor_m2", "a2_footprint_m2"])
+    helpers = ["a2_floor_m2", "a2_footprint_m2", "built_tax_wan"]
+    helpers += sorted({land for _, land, _ in COVERAGE_LAND})
+    return out.drop(columns=helpers)
 
 
 def _performance_aggregates(
@@ -508,8 +598,10 @@ def zone_indicators(
         ``area_a_ha``, ``area_a1_ha``, ``area_a2_ha``, ``area_b21_ha``, ``area_d_ha``,
         ``area_g_ha``), ``floor_area_m2``, ``footprint_m2``, ``invested_wan``,
         ``tax_wan``, ``industrial_tax_wan``, the :data:`INDICATORS` columns (ratios as
-        fractions, NaN when the denominator is 0), ``zone_type``, ``idle_fee_wan``,
-        ``firms_graded``, ``share_grade_a``, ``share_grade_d``.
+        fractions, NaN when the denominator is 0 or no land has the data), the
+        coverage columns of :data:`COVERAGE_LABELS` (share of the land with the data),
+        ``zone_type``, ``idle_fee_wan``, ``firms_graded``, ``share_grade_a``,
+        ``share_grade_d``.
 
     Examples
     --------
@@ -542,9 +634,11 @@ def zone_indicators(
     out = out.join(_land_class_areas(cls, zone_index))
     invest, from_contract = parcel_investment(parcels, cls["area_m2"], inputs.progress, year=year)
     zsum = _zone_sum(cls, zone_index)
-    out["invested_wan"] = zsum(invest, cls["industrial"])
+    covered = cls["industrial"] & invest.notna()
+    out["invested_wan"] = zsum(invest.fillna(0.0), covered).where(zsum(covered.astype(float)) > 0)
+    out["a2_inv_ha"] = zsum(cls["area_m2"].fillna(0.0), covered) / M2_PER_HA
     out["invest_from_contract"] = zsum(from_contract.astype(float), cls["industrial"]).astype(int)
-    out["tax_wan"], out["industrial_tax_wan"] = _zone_tax(
+    tax = _zone_tax(
         cls,
         zone_index,
         parcels=parcels,
@@ -552,6 +646,7 @@ def zone_indicators(
         parcel_enterprise=inputs.parcel_enterprise,
         area_crs=crs,
     )
+    out = out.join(tax)
     out = _intensity_ratios(out, policy=policy)
     out = _performance_aggregates(out, idle=inputs.idle, evaluation=inputs.evaluation)
     return out.reset_index()
