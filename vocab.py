@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 __all__ = [
+    "CASE_DECISION_LABELS",
     "CASE_EVENT_LABELS",
     "CASE_PROCEDURE_LABELS",
     "CASE_STATE_LABELS",
@@ -192,6 +193,14 @@ CASE_EVENT_LABELS: dict[str, str] = {
     "appeal_upheld": "复议/诉讼维持",
     "appeal_revoked": "复议/诉讼撤销",
     "closed": "销号",
+}
+
+#: The 处置决定 drop-down of the case ledger: decision code → label.
+CASE_DECISION_LABELS: dict[str, str] = {
+    "fee": "征缴土地闲置费",
+    "recovery": "无偿收回国有建设用地使用权",
+    "extension": "延长动工开发期限 (第十二条)",
+    "disposal": "确定处置方式 (项目退出/承诺未达标)",
 }
 
 #: ``land_case.next_step``: what the authority or the holder must do next.
