@@ -110,11 +110,10 @@ def new_case_ids(
     return cand.drop(columns="n_before").reset_index(drop=True)
 
 
-
 def _case_rows(new: pd.DataFrame, opened_on: dt.date, opened_by: str | None) -> pd.DataFrame:
     rows = pd.DataFrame(index=new.index)
     for col in _columns("land_case"):
-        rows[col] = new[col] if col in new else None
+        rows[col] = new.get(col, None)
     rows["opened_on"] = pd.Timestamp(opened_on)
     rows["opened_by"] = opened_by
     rows["state"] = "suspected"  # the job's clock update fills next_step and next_due

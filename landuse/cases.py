@@ -54,8 +54,8 @@ __all__ = [
     "add_months",
     "add_working_days",
     "add_years",
-    "apply_clock",
     "appeal_deadlines",
+    "apply_clock",
     "case_states",
     "idle_candidates",
     "ledger_events",
@@ -205,7 +205,7 @@ def idle_candidates(idle_status: pd.DataFrame) -> pd.DataFrame:
     rows = idle_status[idle_status["status"].isin(IDLE_STATUSES)].reset_index(drop=True)
     out = pd.DataFrame({"procedure": "idle", "parcel_code": rows["parcel_code"]})
     for col in ("supervision_no", "zone_code", "holder", "location", "area_m2", "price_wan"):
-        out[col] = rows[col] if col in rows else None
+        out[col] = rows.get(col, None)
     out["agreed_start_date"] = rows.get("agreed_start_date")
     out["idle_since"] = rows.get("idle_since")
     out["measure"] = rows["status"]
@@ -499,7 +499,11 @@ def _basic_checks(ev: pd.DataFrame, cases: pd.DataFrame, policy: CasesPolicy, to
     limit = add_years(date, policy.clocks.max_extension_years)
     too_long = (ev["event_type"] == "extension_granted") & (ev["due_date"] > limit)
     checks.append(
-        (too_long, "due_date", f"Art. 12 extends by at most {policy.clocks.max_extension_years} year")
+        (
+            too_long,
+            "due_date",
+            f"Art. 12 extends by at most {policy.clocks.max_extension_years} year",
+        )
     )
     return checks
 
@@ -777,7 +781,7 @@ def ledger_events(
     """
     frame = _ledger_frame(rows).reset_index(drop=True)
     codes = {k: DECISION_EVENTS.get(v, v) for k, v in decisions.items()}
-    codes.update({k: v for k, v in DECISION_EVENTS.items()})
+    codes.update(dict(DECISION_EVENTS.items()))
     parts = [
         _cell_events(frame, f, codes)
         for f in LEDGER_FIELDS
