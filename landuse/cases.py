@@ -564,10 +564,10 @@ def _fee_due(case_ids: pd.Series, recorded: pd.DataFrame, cases: pd.DataFrame) -
     ]
     by_decision = decided.groupby("case_id")["amount_wan"].last()
     by_case = cases.set_index("case_id")["fee_due_wan"] if "fee_due_wan" in cases else None
-    due = case_ids.map(by_decision)
+    due = pd.to_numeric(case_ids.map(by_decision), errors="coerce").astype(float)
     if by_case is not None:
-        due = due.fillna(case_ids.map(by_case))
-    return pd.to_numeric(due, errors="coerce")
+        due = due.fillna(pd.to_numeric(case_ids.map(by_case), errors="coerce").astype(float))
+    return due
 
 
 def _route_checks(ev: pd.DataFrame, cases: pd.DataFrame, policy: CasesPolicy):
