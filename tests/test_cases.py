@@ -83,47 +83,59 @@ PROCEDURE = (
 def test_a_new_case_must_serve_its_notice_within_30_days() -> None:
     s = _state(None, "2019-03-01")
     assert (s.state, s.next_step, s.next_due) == ("suspected", "serve_notice", T("2019-03-22"))
-    assert s.days_left == 21 and not s.overdue
+    assert s.days_left == 21
+    assert not s.overdue
 
 
 def test_unanswered_notice_is_due_on_the_30th_day_and_overdue_from_the_31st() -> None:
     ev = _events(("notice_served", "2019-03-01"))
     on_due = _state(ev, "2019-03-31")
-    assert on_due.state == "investigating" and on_due.next_step == "answer"
+    assert on_due.state == "investigating"
+    assert on_due.next_step == "answer"
     assert on_due.next_due == T("2019-03-31")
-    assert on_due.days_left == 0 and not on_due.overdue
+    assert on_due.days_left == 0
+    assert not on_due.overdue
     late = _state(ev, "2019-04-01")
-    assert late.days_left == -1 and late.overdue
+    assert late.days_left == -1
+    assert late.overdue
 
 
 def test_the_answer_stops_the_holders_clock() -> None:
     s = _state(_events(*PROCEDURE[:2]), "2019-05-01")
-    assert (s.next_step, s.overdue) == ("determine", False) and pd.isna(s.next_due)
+    assert (s.next_step, s.overdue) == ("determine", False)
+    assert pd.isna(s.next_due)
 
 
 def test_hearing_window_is_five_working_days_then_the_decision_is_next() -> None:
     ev = _events(*PROCEDURE)
     during = _state(ev, "2019-04-22")
-    assert during.state == "hearing" and during.next_step == "hearing_request"
+    assert during.state == "hearing"
+    assert during.next_step == "hearing_request"
     assert during.next_due == T("2019-04-26")  # Fri 19 April + 5 working days
     after = _state(ev, "2019-04-29")
-    assert after.next_step == "decide" and pd.isna(after.next_due) and not after.overdue
+    assert after.next_step == "decide"
+    assert pd.isna(after.next_due)
+    assert not after.overdue
 
 
 def test_fee_decision_served_2019_06_10_unpaid_on_2019_07_11_is_overdue() -> None:
     ev = _events(*PROCEDURE, ("fee_decision_served", "2019-06-10"))
     s = _state(ev, "2019-07-11")
     assert (s.state, s.next_step, s.next_due) == ("decided", "pay_fee", T("2019-07-10"))
-    assert s.days_left == -1 and s.overdue
+    assert s.days_left == -1
+    assert s.overdue
     assert not _state(ev, "2019-07-10").overdue
 
 
 def test_payments_add_up_to_the_fee_due() -> None:
     base = (*PROCEDURE, ("fee_decision_served", "2019-06-10"))
     part = _state(_events(*base, ("fee_paid", "2019-06-30", None, 100.0)), "2019-07-11")
-    assert part.state == "decided" and part.overdue
+    assert part.state == "decided"
+    assert part.overdue
     paid = _state(
-        _events(*base, ("fee_paid", "2019-06-30", None, 100.0), ("fee_paid", "2019-07-05", None, 140.0)),
+        _events(
+            *base, ("fee_paid", "2019-06-30", None, 100.0), ("fee_paid", "2019-07-05", None, 140.0)
+        ),
         "2019-07-11",
     )
     assert (paid.state, paid.next_step, paid.state_since) == ("fee_paid", "close", T("2019-07-05"))
@@ -146,12 +158,11 @@ def test_an_art_12_extension_of_8_months_sets_a_new_deadline() -> None:
     ev = _events(*PROCEDURE[:3], ("extension_granted", "2019-05-15", "2020-01-15"))
     s = _state(ev, "2019-12-31", measure="government_cause")
     assert (s.state, s.next_step, s.next_due) == ("extended", "start_construction", T("2020-01-15"))
-    assert s.days_left == 15 and not s.overdue
+    assert s.days_left == 15
+    assert not s.overdue
     late = _state(ev, "2020-01-16", measure="government_cause")
     assert late.overdue  # not an open-ended exemption
-    done = _state(
-        pd.concat([ev, _events(("construction_started", "2020-01-10"))]), "2020-01-16"
-    )
+    done = _state(pd.concat([ev, _events(("construction_started", "2020-01-10"))]), "2020-01-16")
     assert (done.state, done.next_step, done.overdue) == ("disposed", "close", False)
 
 
@@ -163,21 +174,26 @@ def test_an_appeal_reopens_a_closed_case() -> None:
         ("closed", "2019-08-01"),
     )
     s = _state(_events(*closed), "2019-08-10")
-    assert s.state == "closed" and s.closed_on == T("2019-08-01")
+    assert s.state == "closed"
+    assert s.closed_on == T("2019-08-01")
     s = _state(_events(*closed, ("review_filed", "2019-08-05")), "2019-08-10")
     assert (s.state, s.next_step) == ("appeal", "await_appeal")
-    assert pd.isna(s.closed_on) and pd.isna(s.next_due) and not s.overdue
+    assert pd.isna(s.closed_on)
+    assert pd.isna(s.next_due)
+    assert not s.overdue
     upheld = _state(
         _events(*closed, ("review_filed", "2019-08-05"), ("appeal_upheld", "2019-09-30")),
         "2019-10-01",
     )
-    assert upheld.state == "closed" and upheld.closed_on == T("2019-08-01")
+    assert upheld.state == "closed"
+    assert upheld.closed_on == T("2019-08-01")
 
 
 def test_an_appeal_suspends_the_fee_clock() -> None:
     base = (*PROCEDURE, ("fee_decision_served", "2019-06-10"), ("review_filed", "2019-06-20"))
     during = _state(_events(*base), "2019-07-20")
-    assert during.state == "appeal" and not during.overdue
+    assert during.state == "appeal"
+    assert not during.overdue
     upheld = _state(_events(*base, ("appeal_upheld", "2019-07-20")), "2019-08-01")
     # 2019-07-10 + the 30 days the appeal lasted
     assert (upheld.state, upheld.next_due, upheld.overdue) == ("decided", T("2019-08-09"), False)
@@ -187,7 +203,8 @@ def test_an_appeal_suspends_the_fee_clock() -> None:
 
 def test_29_february() -> None:
     s = _state(_events(("notice_served", "2020-01-30")), "2020-02-29", opened_on=T("2020-01-20"))
-    assert s.next_due == T("2020-02-29") and s.days_left == 0
+    assert s.next_due == T("2020-02-29")
+    assert s.days_left == 0
     deadlines = appeal_deadlines(pd.Series([T("2019-08-31"), T("2020-02-29")]), CASES.clocks)
     assert deadlines["suit_until"].tolist() == [T("2020-02-29"), T("2020-08-29")]
     assert deadlines["review_until"].tolist() == [T("2019-10-30"), T("2020-04-29")]
@@ -223,7 +240,9 @@ def test_a_decision_dated_before_the_notice_is_rejected_with_its_row_and_field()
             "src_field": ["决定书送达日期"],
         }
     )
-    valid, rejects = validate_events(new, _case(), policy=CASES, recorded=recorded, today="2019-12-31")
+    valid, rejects = validate_events(
+        new, _case(), policy=CASES, recorded=recorded, today="2019-12-31"
+    )
     assert valid.empty
     got = rejects.iloc[0]
     assert (got.file, got.row, got.field) == ("台账.xlsx", 7, "决定书送达日期")
@@ -242,7 +261,9 @@ def test_other_bad_rows_are_rejected() -> None:
             "src_row": [3, 4, 5, 6, 7],
         }
     )
-    valid, rejects = validate_events(new, _case(), policy=CASES, recorded=recorded, today="2019-12-31")
+    valid, rejects = validate_events(
+        new, _case(), policy=CASES, recorded=recorded, today="2019-12-31"
+    )
     assert valid["src_row"].tolist() == [3]
     why = dict(zip(rejects["row"], rejects["field"], strict=True))
     assert why == {4: "amount_wan", 5: "case_id", 6: "event_date", 7: "route"}
@@ -250,10 +271,15 @@ def test_other_bad_rows_are_rejected() -> None:
 
 
 def test_recorded_events_are_neither_new_nor_rejected() -> None:
-    recorded = _events(*PROCEDURE, ("fee_decision_served", "2019-06-10"), ("fee_paid", "2019-06-20", None, 240.0))
+    recorded = _events(
+        *PROCEDURE, ("fee_decision_served", "2019-06-10"), ("fee_paid", "2019-06-20", None, 240.0)
+    )
     again = recorded.tail(1).assign(src_row=3)
-    valid, rejects = validate_events(again, _case(), policy=CASES, recorded=recorded, today="2019-12-31")
-    assert valid.empty and rejects.empty
+    valid, rejects = validate_events(
+        again, _case(), policy=CASES, recorded=recorded, today="2019-12-31"
+    )
+    assert valid.empty
+    assert rejects.empty
 
 
 # --- the workbook round trip ---------------------------------------------------------
@@ -270,11 +296,14 @@ def _fill(path: Path, values: dict[str, object]) -> pd.DataFrame:
 
 
 def test_ledger_round_trip(tmp_path: Path) -> None:
-    cases = case_states(_case(holder="某某公司"), _events(*PROCEDURE), policy=CASES, as_of="2019-05-01")
+    cases = case_states(
+        _case(holder="某某公司"), _events(*PROCEDURE), policy=CASES, as_of="2019-05-01"
+    )
     path = write_case_ledger(tmp_path / "台账.xlsx", cases, policy=CASES, as_of=dt.date(2019, 5, 1))
     ws = openpyxl.load_workbook(path).active
     lists = [dv.formula1 for dv in ws.data_validations.dataValidation]
-    assert any("收回处置" in f for f in lists) and any("征缴土地闲置费" in f for f in lists)
+    assert any("收回处置" in f for f in lists)
+    assert any("征缴土地闲置费" in f for f in lists)
     rows = _fill(
         path,
         {
@@ -359,14 +388,18 @@ def test_ledger_job_records_once_and_lists_due(engine, tmp_path: Path) -> None: 
     cases_io.propose_cases(engine, cand, policy=CASES, opened_on=dt.date(2019, 2, 20))
     out = tmp_path / "台账.xlsx"
     due = cases_due(engine, as_of=dt.date(2019, 3, 1), within=30, out=out)
-    assert due["case_id"].tolist() == ["IDLE-P1-1"] and due["next_due"].iloc[0] == T("2019-03-22")
-    rows = _fill(out, {"调查通知书送达日期": "2019-03-01", "调查通知书文号": "六自然资闲〔2019〕0001号"})
+    assert due["case_id"].tolist() == ["IDLE-P1-1"]
+    assert due["next_due"].iloc[0] == T("2019-03-22")
+    rows = _fill(
+        out, {"调查通知书送达日期": "2019-03-01", "调查通知书文号": "六自然资闲〔2019〕0001号"}
+    )
     first = load_case_ledger(engine, rows, "台账.xlsx", today=dt.date(2019, 4, 1))
     assert (first["read"], first["recorded"], len(first["rejects"])) == (1, 1, 0)
     second = load_case_ledger(engine, rows, "台账.xlsx", today=dt.date(2019, 4, 1))
     assert (second["recorded"], second["unchanged"]) == (0, 1)
     due = cases_due(engine, as_of=dt.date(2019, 4, 1), within=0)
-    assert bool(due["overdue"].iloc[0]) and due["next_step"].iloc[0] == "answer"
+    assert bool(due["overdue"].iloc[0])
+    assert due["next_step"].iloc[0] == "answer"
 
 
 def test_cli_cases_due(tmp_path: Path) -> None:
@@ -383,8 +416,10 @@ def test_cli_cases_due(tmp_path: Path) -> None:
     cases_io.propose_cases(eng, cand, policy=CASES, opened_on=dt.date(2019, 2, 20))
     eng.dispose()
     res = CliRunner().invoke(
-        app, ["cases", "due", "--as-of", "2019-04-01", "--db", url, "--out", str(tmp_path / "d.xlsx")],
+        app,
+        ["cases", "due", "--as-of", "2019-04-01", "--db", url, "--out", str(tmp_path / "d.xlsx")],
         env={"COLUMNS": "200"},
     )
     assert res.exit_code == 0, res.output
-    assert "IDLE-P9-1" in res.output and (tmp_path / "d.xlsx").exists()
+    assert "IDLE-P9-1" in res.output
+    assert (tmp_path / "d.xlsx").exists()

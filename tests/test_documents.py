@@ -44,8 +44,20 @@ def _cases() -> tuple[pd.DataFrame, pd.DataFrame]:
     }
     cases = pd.DataFrame(
         [
-            {**facts, "case_id": "IDLE-A-1", "parcel_code": "A", "measure": "idle_fee", "fee_due_wan": 240.0},
-            {**facts, "case_id": "IDLE-B-1", "parcel_code": "B", "measure": "idle_recover", "fee_due_wan": None},
+            {
+                **facts,
+                "case_id": "IDLE-A-1",
+                "parcel_code": "A",
+                "measure": "idle_fee",
+                "fee_due_wan": 240.0,
+            },
+            {
+                **facts,
+                "case_id": "IDLE-B-1",
+                "parcel_code": "B",
+                "measure": "idle_recover",
+                "fee_due_wan": None,
+            },
         ]
     )
     steps = [
@@ -76,27 +88,36 @@ def test_every_document_is_written_and_data_text_is_escaped(tmp_path: Path) -> N
             for cid in ("IDLE-A-1", "IDLE-B-1")
             for title in ("闲置土地调查通知书", "闲置土地认定书", "听证告知书")
         ]
-        + ["IDLE-A-1_征缴土地闲置费决定书_草稿.docx", "IDLE-B-1_收回国有建设用地使用权决定书_草稿.docx"]
+        + [
+            "IDLE-A-1_征缴土地闲置费决定书_草稿.docx",
+            "IDLE-B-1_收回国有建设用地使用权决定书_草稿.docx",
+        ]
     )
     for path in paths:
         text = _text(path)
         assert f"{HOLDER}：" in text  # rendered as text, not markup
-        assert "{{" not in text and "{%" not in text
+        assert "{{" not in text
+        assert "{%" not in text
         xml = zipfile.ZipFile(path).read("word/document.xml").decode()
         assert "&lt;A&amp;B&gt;" in xml
     fee = _text(tmp_path / "IDLE-A-1_征缴土地闲置费决定书_草稿.docx")
-    assert "征缴土地闲置费240.00万元" in fee and "（即2019年7月10日前）缴纳" in fee
+    assert "征缴土地闲置费240.00万元" in fee
+    assert "（即2019年7月10日前）缴纳" in fee
     assert "六自然资闲〔2019〕0001号" in fee  # the first proposed number of the year
     assert "60日内（即2019年8月9日前）向六安市人民政府申请行政复议" in fee
     assert "6个月内（即2019年12月10日前）依法向有管辖权的人民法院提起行政诉讼" in fee
     notice = _text(tmp_path / "IDLE-A-1_闲置土地调查通知书.docx")
-    assert "六自然资闲〔2019〕0001号" in notice and "（即2019年3月31日前）" in notice
+    assert "六自然资闲〔2019〕0001号" in notice
+    assert "（即2019年3月31日前）" in notice
     assert "2019年3月1日" in notice  # 成文日期 from the case
     hearing = _text(tmp_path / "IDLE-A-1_听证告知书.docx")
-    assert "六自然资闲〔2019〕    号" in hearing and "（即2019年4月26日前）" in hearing
+    assert "六自然资闲〔2019〕    号" in hearing
+    assert "（即2019年4月26日前）" in hearing
 
 
-def test_a_bureau_template_in_the_configured_folder_replaces_the_shipped_one(tmp_path: Path) -> None:
+def test_a_bureau_template_in_the_configured_folder_replaces_the_shipped_one(
+    tmp_path: Path,
+) -> None:
     own = tmp_path / "bureau"
     own.mkdir()
     doc = Document()
@@ -104,7 +125,9 @@ def test_a_bureau_template_in_the_configured_folder_replaces_the_shipped_one(tmp
     doc.save(str(own / "听证告知书.docx"))
     policy = POLICY.model_copy(update={"cases": replace(POLICY.cases, templates_dir=str(own))})
     cases, events = _cases()
-    paths = render_case_documents(cases, events, tmp_path / "out", policy, as_of=T("2019-06-10").date())
+    paths = render_case_documents(
+        cases, events, tmp_path / "out", policy, as_of=T("2019-06-10").date()
+    )
     hearing = _text(tmp_path / "out" / "IDLE-A-1_听证告知书.docx")
     assert hearing == f"本局自定义听证告知书 {HOLDER} 2019年4月26日"
     notice = _text(tmp_path / "out" / "IDLE-A-1_闲置土地调查通知书.docx")
@@ -148,8 +171,12 @@ def test_every_document_converts_to_pdf_with_the_facts_and_the_appeal(
             [pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
         ).stdout
         flat = "".join(text.split())
-        assert SUPERVISION_NO in flat and "<A&B>新材料有限公司" in flat, path.name
-        assert "33,350.50平方米" in flat and "六安市自然资源和规划局" in flat
+        assert SUPERVISION_NO in flat, path.name
+        assert "<A&B>新材料有限公司" in flat, path.name
+        assert "33,350.50平方米" in flat
+        assert "六安市自然资源和规划局" in flat
         if any(k in path.name for k in ("认定书", "决定书")):
-            assert "申请行政复议" in flat and "提起行政诉讼" in flat, path.name
-            assert "60日内" in flat and "6个月内" in flat
+            assert "申请行政复议" in flat, path.name
+            assert "提起行政诉讼" in flat, path.name
+            assert "60日内" in flat
+            assert "6个月内" in flat
