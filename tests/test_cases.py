@@ -423,3 +423,26 @@ def test_cli_cases_due(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "IDLE-P9-1" in res.output
     assert (tmp_path / "d.xlsx").exists()
+
+
+def test_propose_idle_cases_from_an_idle_analysis(engine) -> None:  # type: ignore[no-untyped-def]
+    from devzone.db.io import write_frame
+    from devzone.jobs.cases import propose_idle_cases
+
+    cols = [c.name for c in table_of("parcel_idle_status").c if c.name != "fid"]
+    rows = pd.DataFrame({c: [None, None] for c in cols})
+    rows["as_of_date"] = T("2019-12-31")
+    rows["parcel_code"] = ["P1", "P2"]
+    rows["status"] = ["idle_recover", "under_construction"]
+    rows["holder"] = ["某公司", "另一公司"]
+    write_frame(engine, "parcel_idle_status", rows)
+    new = propose_idle_cases(engine, as_of=dt.date(2019, 12, 31), policy=POLICY)
+    assert new["case_id"].tolist() == ["IDLE-P1-1"]
+    assert propose_idle_cases(engine, as_of=dt.date(2019, 12, 31), policy=POLICY).empty
+    stored = cases_io.read_cases(engine).iloc[0]
+    assert (stored.measure, stored.next_step, stored.next_due) == (
+        "idle_recover",
+        "serve_notice",
+        T("2020-01-30"),
+    )
+    assert stored.opened_by == "devzone idle --as-of 2019-12-31"
