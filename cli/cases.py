@@ -48,7 +48,7 @@ def _table(due) -> Table:  # type: ignore[no-untyped-def]
         "期限",
         "剩余(日)",
     ):
-        table.add_column(header)
+        table.add_column(header, no_wrap=header in ("案件编号", "期限"), overflow="fold")
     for r in due.to_dict("records"):
         days = r["days_left"]
         left = "" if days is None or days != days else str(int(days))

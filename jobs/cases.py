@@ -62,14 +62,20 @@ def propose_idle_cases(
     """Open a case for each idle parcel of the ``as_of`` analysis that has none open.
 
     For the lead to call at the end of ``devzone idle`` (after ``parcel_idle_status``
-    is written). ``opened_on`` (default: ``as_of``) starts the 调查通知书 clock.
+    is written). ``opened_on`` (default: ``as_of``) starts the 调查通知书 clock; the
+    county (``land_case.county``) is the zone's ``dev_zone.district_code``.
     """
     pol = _policy(policy, config)
     status = read(engine, "parcel_idle_status")
     status = status[pd.to_datetime(status["as_of_date"]) == pd.Timestamp(as_of)]
+    candidates = idle_candidates(status)
+    zones = read(engine, "dev_zone", columns=["zone_code", "district_code"], required=False)
+    if zones is not None:  # the county of each case, through its zone
+        county = zones.dropna(subset=["zone_code"]).set_index("zone_code")["district_code"]
+        candidates["county"] = candidates["zone_code"].map(county)
     new = cases_io.propose_cases(
         engine,
-        idle_candidates(status),
+        candidates,
         policy=pol.cases,
         opened_on=opened_on or as_of,
         opened_by=f"devzone idle --as-of {as_of:%Y-%m-%d}",
