@@ -489,7 +489,11 @@ def _basic_checks(ev: pd.DataFrame, cases: pd.DataFrame, policy: CasesPolicy, to
     date = ev["event_date"]
     checks = [
         (~ev["case_id"].isin(cases["case_id"]), "case_id", "unknown case id"),
-        (~ev["event_type"].isin(list(policy.transitions)), "event_type", "unknown event type"),
+        (
+            ~ev["event_type"].isin(list(policy.transitions)),
+            _field(ev, "event_type"),
+            "unknown event type " + ev["event_type"].astype(str),
+        ),
         (date.isna(), _field(ev, "event_date"), "date missing or not a date"),
         (date > today, _field(ev, "event_date"), "date is in the future"),
         (date < opened, _field(ev, "event_date"), "date before the case was opened"),
@@ -511,25 +515,36 @@ def _basic_checks(ev: pd.DataFrame, cases: pd.DataFrame, policy: CasesPolicy, to
 def _order_checks(ev: pd.DataFrame, known: pd.DataFrame, policy: CasesPolicy):
     """A step dated before its predecessor, or with no predecessor recorded."""
     first = known.groupby(["case_id", "event_type"])["event_date"].min()
-    pred = ev["event_type"].map(policy.requires)
-    keys = pd.MultiIndex.from_arrays([ev["case_id"], pred.fillna("")])
-    pred_date = pd.Series(first.reindex(keys).to_numpy(), index=ev.index)
-    has_pred = pred.notna()
+    preds = ev["event_type"].map(policy.requires)
+    has_pred = preds.notna()
+    pairs = preds[has_pred].explode()
+    keys = pd.MultiIndex.from_arrays([ev.loc[pairs.index, "case_id"], pairs.astype(str)])
+    dates = pd.Series(first.reindex(keys).to_numpy(), index=pairs.index)
+    pred_date = dates.groupby(level=0).min().reindex(ev.index)  # the earliest alternative
+    pred_name = (
+        pd.DataFrame({"p": pairs, "d": dates})
+        .sort_values("d", na_position="last")
+        .groupby(level=0)["p"]
+        .first()
+        .reindex(ev.index)
+        .fillna("")
+    )
     field = _field(ev, "event_date")
     before = has_pred & pred_date.notna() & (ev["event_date"] < pred_date)
     reason_before = (
         "dated "
         + ev["event_date"].dt.strftime("%Y-%m-%d").fillna("")
         + " before its predecessor "
-        + pred.fillna("")
+        + pred_name
         + " ("
         + pred_date.dt.strftime("%Y-%m-%d").fillna("")
         + ")"
     )
     missing = has_pred & pred_date.isna()
+    names = preds.map(lambda p: " or ".join(p) if isinstance(p, list) else "")
     return [
         (before, field, reason_before),
-        (missing, field, "no " + pred.fillna("") + " recorded before it"),
+        (missing, field, "no " + names + " recorded before it"),
     ]
 
 
@@ -717,7 +732,7 @@ def _cell_events(frame: pd.DataFrame, field: LedgerField, decisions: Mapping[str
     kind = pd.Series(field.event_type, index=rows.index, dtype=object)
     if field.event_type == "decision":
         decision = rows.get("decision", pd.Series(index=rows.index, dtype=object))
-        kind = decision.map(decisions).fillna("decision (处置决定 not chosen)")
+        kind = decision.map(decisions).fillna("(处置决定 not chosen)")
     start = [f.column for f in LEDGER_FIELDS].index(field.column)
     details = {}
     for f in LEDGER_FIELDS[start + 1 :]:

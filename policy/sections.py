@@ -147,7 +147,7 @@ class CasesPolicy(Section):
     court: str  #: court named in the appeal paragraph
     clocks: CaseClocks
     transitions: dict[str, str]  #: event type → state it moves the case to
-    requires: dict[str, str]  #: event type → the event it may not precede
+    requires: dict[str, list[str]]  #: event type → events one of which must precede it
     routes: dict[str, list[str]]  #: procedure → disposal routes offered in the ledger
     documents: dict[str, CaseDocument]
 

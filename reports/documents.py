@@ -12,8 +12,16 @@ Every value from the data is XML-escaped by docxtpl (``autoescape=True``): a hol
 called ``<A&B>`` is printed as such, never read as markup.
 
 What is rendered, per case: the document of every recorded event that serves one (with
-its date and 文号), and a draft of the next document to serve (dated the as-of day,
-with the next free 文号 of the year).
+its date and 文号; a blank number when none was recorded), and a draft of the next
+document to serve (dated the as-of day, with a proposed 文号: the drafts of one run are
+numbered 0001, 0002 … within the year, for the officer to confirm against the register).
+The appeal paragraph (行政复议/行政诉讼) is in the 认定书 and the two decisions; the
+调查通知书 and 听证告知书 are procedural steps (过程性行为) and carry none.
+
+Fonts: the shipped templates use Noto Serif CJK SC (fonts-noto-cjk) for the title
+(二号, bold, in place of 小标宋) and the body (三号, in place of 仿宋), because this
+machine has neither 方正小标宋简体 nor 仿宋_GB2312; ``make_document_templates.py`` picks
+the official fonts where fontconfig finds them.
 """
 
 from __future__ import annotations

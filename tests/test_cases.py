@@ -446,3 +446,28 @@ def test_propose_idle_cases_from_an_idle_analysis(engine) -> None:  # type: igno
         T("2020-01-30"),
     )
     assert stored.opened_by == "devzone idle --as-of 2019-12-31"
+
+
+def test_an_appeal_outcome_needs_a_review_or_a_suit_before_it() -> None:
+    recorded = _events(
+        *PROCEDURE, ("fee_decision_served", "2019-06-10"), ("suit_filed", "2019-07-01")
+    )
+    new = pd.DataFrame(
+        {
+            "case_id": "IDLE-P1-1",
+            "event_type": ["appeal_upheld", "appeal_upheld"],
+            "event_date": ["2019-06-25", "2019-11-20"],
+            "src_row": [3, 4],
+        }
+    )
+    valid, rejects = validate_events(
+        new, _case(), policy=CASES, recorded=recorded, today="2019-12-31"
+    )
+    assert valid["src_row"].tolist() == [4]
+    assert rejects["reason"].tolist() == [
+        "dated 2019-06-25 before its predecessor suit_filed (2019-07-01)"
+    ]
+    none = validate_events(
+        new, _case(), policy=CASES, recorded=_events(*PROCEDURE), today="2019-12-31"
+    )[1]
+    assert set(none["reason"]) == {"no review_filed or suit_filed recorded before it"}
