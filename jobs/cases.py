@@ -19,6 +19,7 @@ from devzone.db.io import read, synthetic_data
 from devzone.landuse.cases import (
     REJECT_COLUMNS,
     case_states,
+    exit_candidates,
     idle_candidates,
     ledger_events,
     validate_events,
@@ -59,7 +60,8 @@ def propose_idle_cases(
     config: str | Path | None = None,
     policy: Policy | None = None,
 ) -> pd.DataFrame:
-    """Open a case for each idle parcel of the ``as_of`` analysis that has none open.
+    """Open a case for each idle parcel (and each exit/commitment candidate) of the
+    ``as_of`` analysis that has none open.
 
     For the lead to call at the end of ``devzone idle`` (after ``parcel_idle_status``
     is written). ``opened_on`` (default: ``as_of``) starts the 调查通知书 clock; the
@@ -69,6 +71,10 @@ def propose_idle_cases(
     status = read(engine, "parcel_idle_status")
     status = status[pd.to_datetime(status["as_of_date"]) == pd.Timestamp(as_of)]
     candidates = idle_candidates(status)
+    exits = read(engine, "exit_candidate", required=False)
+    if exits is not None:
+        exits = exits[pd.to_datetime(exits["as_of_date"]) == pd.Timestamp(as_of)]
+        candidates = pd.concat([candidates, exit_candidates(exits)], ignore_index=True)
     zones = read(engine, "dev_zone", columns=["zone_code", "district_code"], required=False)
     if zones is not None:  # the county of each case, through its zone
         county = zones.dropna(subset=["zone_code"]).set_index("zone_code")["district_code"]

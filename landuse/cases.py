@@ -7,7 +7,9 @@ workbook :mod:`devzone.reports.case_ledger`, the documents
 
 Decisions the code takes (tested in ``tests/test_cases.py``):
 
-* **The state follows from the events.** A case opens as ``suspected`` (疑似闲置) and each
+* **The state follows from the events.** A case opens as ``suspected`` (疑似闲置; an
+  idle case must serve its 调查通知书 within 30 days, an exit or commitment case starts
+  with the choice of a disposal route, without a statutory date) and each
   recorded event moves it (``[cases.transitions]``): 调查 → 认定 → 告知听证 → 决定 →
   缴费/收回/处置完成 → 销号. Events are applied in date order (ties: the order recorded).
 * **"Within N days" is N calendar days after the day of service** (the day of service
@@ -57,6 +59,7 @@ __all__ = [
     "appeal_deadlines",
     "apply_clock",
     "case_states",
+    "exit_candidates",
     "idle_candidates",
     "ledger_events",
     "validate_events",
@@ -214,6 +217,30 @@ def idle_candidates(idle_status: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def exit_candidates(exit_rows: pd.DataFrame) -> pd.DataFrame:
+    """Cases to propose from ``exit_candidate`` rows: the exit procedure for bankrupt,
+    suspended and zombie firms' land, the commitment procedure for missed standard-land
+    commitments.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"parcel_code": ["P1", "P2"], "zone_code": ["Z", "Z"],
+    ...     "enterprise_name": ["甲", "乙"], "reason": ["zombie", "commitment_missed"],
+    ...     "area_m2": [1000.0, 2000.0]})
+    >>> exit_candidates(rows)[["procedure", "parcel_code", "holder", "measure"]].values.tolist()
+    [['exit', 'P1', '甲', 'zombie'], ['commitment', 'P2', '乙', 'commitment_missed']]
+    """
+    rows = exit_rows.reset_index(drop=True)
+    procedure = np.where(rows["reason"] == "commitment_missed", "commitment", "exit")
+    out = pd.DataFrame({"procedure": procedure, "parcel_code": rows["parcel_code"]})
+    out["zone_code"] = rows.get("zone_code")
+    out["holder"] = rows.get("enterprise_name")
+    out["area_m2"] = rows.get("area_m2")
+    out["measure"] = rows["reason"]
+    out["as_of_date"] = rows.get("as_of_date")
+    return out
+
+
 # --- the state machine ---------------------------------------------------------------
 
 
@@ -348,11 +375,13 @@ def _fold(case: _Event, events: Sequence[_Event], policy: CasesPolicy) -> _Track
     """Apply a case's events, in order, to its opening state."""
     opened = _date(case["opened_on"])
     clocks = policy.clocks
-    track = _Track(
+    idle = case.get("procedure", "idle") == "idle"
+    due = add_days(opened, clocks.investigation_days) if opened is not None and idle else None
+    track = _Track(  # exit and commitment cases start with the choice of a route
         state="suspected",
         since=opened,
-        step="serve_notice",
-        due=add_days(opened, clocks.investigation_days) if opened is not None else None,
+        step="serve_notice" if idle else "decide",
+        due=due,
         fee_due=_amount(case.get("fee_due_wan")),
     )
     for ev in events:

@@ -471,3 +471,18 @@ def test_an_appeal_outcome_needs_a_review_or_a_suit_before_it() -> None:
         new, _case(), policy=CASES, recorded=_events(*PROCEDURE), today="2019-12-31"
     )[1]
     assert set(none["reason"]) == {"no review_filed or suit_filed recorded before it"}
+
+
+def test_an_exit_case_chooses_a_route_then_is_disposed() -> None:
+    exit_case = {"case_id": "IDLE-P1-1", "procedure": "exit", "measure": "zombie"}
+    s = _state(None, "2019-03-01", **exit_case)
+    assert (s.state, s.next_step, s.overdue) == ("suspected", "decide", False)
+    assert pd.isna(s.next_due)
+    ev = _events(("disposal_decided", "2019-04-01"), ("disposal_done", "2019-09-01"))
+    ev["route"] = ["整体出让", None]
+    valid, rejects = validate_events(
+        ev, _case(procedure="exit"), policy=CASES, recorded=None, today="2019-12-31"
+    )
+    assert rejects.empty and len(valid) == 2
+    s = _state(ev, "2019-09-02", **exit_case)
+    assert (s.state, s.next_step) == ("disposed", "close")
