@@ -549,13 +549,14 @@ def _order_checks(ev: pd.DataFrame, known: pd.DataFrame, policy: CasesPolicy):
     pairs = preds[has_pred].explode()
     keys = pd.MultiIndex.from_arrays([ev.loc[pairs.index, "case_id"], pairs.astype(str)])
     dates = pd.Series(first.reindex(keys).to_numpy(), index=pairs.index)
-    pred_date = dates.groupby(level=0).min().reindex(ev.index)  # the earliest alternative
+    pred_date = pd.to_datetime(dates.groupby(level=0).min().reindex(ev.index))  # earliest
     pred_name = (
         pd.DataFrame({"p": pairs, "d": dates})
         .sort_values("d", na_position="last")
         .groupby(level=0)["p"]
         .first()
         .reindex(ev.index)
+        .astype(object)
         .fillna("")
     )
     field = _field(ev, "event_date")

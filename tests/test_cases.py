@@ -483,6 +483,7 @@ def test_an_exit_case_chooses_a_route_then_is_disposed() -> None:
     valid, rejects = validate_events(
         ev, _case(procedure="exit"), policy=CASES, recorded=None, today="2019-12-31"
     )
-    assert rejects.empty and len(valid) == 2
+    assert rejects.empty
+    assert len(valid) == 2
     s = _state(ev, "2019-09-02", **exit_case)
     assert (s.state, s.next_step) == ("disposed", "close")
