@@ -61,6 +61,8 @@ __all__ = [
     "case_states",
     "exit_candidates",
     "idle_candidates",
+    "is_case_ledger",
+    "ledger_dates",
     "ledger_events",
     "validate_events",
 ]
@@ -747,6 +749,40 @@ DECISION_EVENTS: dict[str, str] = {
 }
 
 
+def is_case_ledger(columns: Sequence[object]) -> bool:
+    """True when a sheet's headers are those of the case ledger (for the ETL's kind).
+
+    Examples
+    --------
+    >>> is_case_ledger(["案件编号", "宗地代码", "调查通知书送达日期"])
+    True
+    >>> is_case_ledger(["宗地代码", "土地使用权人"])
+    False
+    """
+    names = {str(c).strip() for c in columns}
+    own = {f.label for f in LEDGER_FIELDS} | {f.column for f in LEDGER_FIELDS}
+    return bool({"案件编号", "case_id"} & names) and bool(names & own)
+
+
+def ledger_dates(values: pd.Series) -> pd.Series:
+    """Dates as officers write them: Excel dates, ``2019-03-01``, ``2019/3/1``,
+    ``2019年3月1日``, ``2019.3.1``; anything else becomes NaT (and is rejected).
+
+    Examples
+    --------
+    >>> dates = ledger_dates(pd.Series(["2019年3月1日", "2019/3/1", "2019.03.01", "三月", None]))
+    >>> [d.strftime("%Y-%m-%d") if pd.notna(d) else None for d in dates]
+    ['2019-03-01', '2019-03-01', '2019-03-01', None, None]
+    """
+    text = values.astype("string").str.strip()
+    text = text.str.replace(r"[年月./]", "-", regex=True).str.replace("日", "", regex=False)
+    parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+    direct = pd.to_datetime(
+        values.where(values.map(lambda v: not isinstance(v, str))), errors="coerce"
+    )
+    return parsed.fillna(direct).dt.normalize()
+
+
 def _ledger_frame(rows: pd.DataFrame) -> pd.DataFrame:
     """Headers by label or code → codes; blank strings → missing."""
     by_label = {f.label: f.column for f in LEDGER_FIELDS}
@@ -776,7 +812,7 @@ def _cell_events(frame: pd.DataFrame, field: LedgerField, decisions: Mapping[str
         {
             "case_id": rows["case_id"],
             "event_type": kind,
-            "event_date": pd.to_datetime(rows[field.column], errors="coerce"),
+            "event_date": ledger_dates(rows[field.column]),
             "src_value": rows[field.column].astype(str),
             "src_field": field.label,
             "_row": rows.index,

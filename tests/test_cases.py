@@ -308,7 +308,7 @@ def test_ledger_round_trip(tmp_path: Path) -> None:
         path,
         {
             "处置决定": CASE_DECISION_LABELS["fee"],
-            "决定书送达日期": dt.datetime(2019, 6, 10),
+            "决定书送达日期": "2019年6月10日",
             "决定书文号": "六自然资闲〔2019〕0007号",
             "本次缴纳日期": "2019-03-15",  # before the decision: rejected
             "本次缴纳金额 (万元)": 100,
