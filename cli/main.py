@@ -19,7 +19,19 @@ from devzone import __version__
 from devzone.cli.common import err_console
 from devzone.errors import DevzoneError
 
-ORDER = ("db", "etl", "sample", "demo", "score", "idle", "zones", "admit", "report", "map")
+ORDER = (
+    "db",
+    "etl",
+    "sample",
+    "demo",
+    "score",
+    "idle",
+    "cases",
+    "zones",
+    "admit",
+    "report",
+    "map",
+)
 _NOT_COMMANDS = {"main", "common", "failures"}
 _STATE = {"debug": False}
 

@@ -2,7 +2,8 @@
 # Set up devzone on a fresh Debian/Ubuntu machine: system packages (when missing),
 # a virtualenv in .venv, and the package itself (editable).
 #   scripts/setup.sh          # what the main job (`make demo`) needs
-#   scripts/setup.sh test     # also PostGIS + a test database, Chromium, CJK fonts
+#   scripts/setup.sh test     # also PostGIS + a test database, Chromium, CJK fonts,
+#                             # LibreOffice (headless) and poppler-utils
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE="${1:-run}"
@@ -28,6 +29,10 @@ if [ "$MODE" = "test" ]; then
     if has_deb; then need chromium; fi
   fi
   if ! command -v psql >/dev/null 2>&1; then need postgresql; fi
+  # The case documents (DOCX) are opened and converted to PDF by LibreOffice headless and
+  # their text read back with pdftotext (tests/test_documents.py).
+  if ! command -v soffice >/dev/null 2>&1; then need libreoffice-writer-nogui; fi
+  need poppler-utils
 fi
 if [ "$MODE" = "test" ] || [ "$MODE" = "bench" ]; then
   # PostGIS for whichever PostgreSQL major is (or will be) installed.

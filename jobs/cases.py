@@ -1,0 +1,165 @@
+"""Case jobs: open cases from an idle analysis, read the officers' ledger back, list
+what is due, write the documents.
+
+Database in (:mod:`devzone.db.cases_io`) → rules (:mod:`devzone.landuse.cases`) →
+database out (append-only) → files for people (:mod:`devzone.reports.case_ledger`,
+:mod:`devzone.reports.documents`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from devzone.db import cases_io
+from devzone.db.io import read, synthetic_data
+from devzone.landuse.cases import (
+    REJECT_COLUMNS,
+    case_states,
+    exit_candidates,
+    idle_candidates,
+    ledger_events,
+    validate_events,
+)
+from devzone.policy import Policy, load_policy
+from devzone.reports.case_ledger import write_case_ledger
+from devzone.reports.documents import render_case_documents
+from devzone.vocab import CASE_DECISION_LABELS
+
+__all__ = [
+    "case_documents",
+    "cases_due",
+    "load_case_ledger",
+    "propose_idle_cases",
+    "refresh_cases",
+]
+
+
+def _policy(policy: Policy | None, config: str | Path | None) -> Policy:
+    return policy if policy is not None else load_policy(config)
+
+
+def refresh_cases(engine: Engine, *, policy: Policy, as_of: dt.date) -> pd.DataFrame:
+    """Recompute every case's state and clock from its events, store and return them."""
+    cases = cases_io.read_cases(engine)
+    if not len(cases):
+        return cases
+    out = case_states(cases, cases_io.read_events(engine), policy=policy.cases, as_of=as_of)
+    cases_io.store_clocks(engine, out)
+    return out
+
+
+def propose_idle_cases(
+    engine: Engine,
+    *,
+    as_of: dt.date,
+    opened_on: dt.date | None = None,
+    config: str | Path | None = None,
+    policy: Policy | None = None,
+) -> pd.DataFrame:
+    """Open a case for each idle parcel (and each exit/commitment candidate) of the
+    ``as_of`` analysis that has none open.
+
+    For the lead to call at the end of ``devzone idle`` (after ``parcel_idle_status``
+    is written). ``opened_on`` (default: ``as_of``) starts the 调查通知书 clock; the
+    county (``land_case.county``) is the zone's ``dev_zone.district_code``.
+    """
+    pol = _policy(policy, config)
+    status = read(engine, "parcel_idle_status")
+    status = status[pd.to_datetime(status["as_of_date"]) == pd.Timestamp(as_of)]
+    candidates = idle_candidates(status)
+    exits = read(engine, "exit_candidate", required=False)
+    if exits is not None:
+        exits = exits[pd.to_datetime(exits["as_of_date"]) == pd.Timestamp(as_of)]
+        candidates = pd.concat([candidates, exit_candidates(exits)], ignore_index=True)
+    zones = read(engine, "dev_zone", columns=["zone_code", "district_code"], required=False)
+    if zones is not None:  # the county of each case, through its zone
+        county = zones.dropna(subset=["zone_code"]).set_index("zone_code")["district_code"]
+        candidates["county"] = candidates["zone_code"].map(county)
+    new = cases_io.propose_cases(
+        engine,
+        candidates,
+        policy=pol.cases,
+        opened_on=opened_on or as_of,
+        opened_by=f"devzone idle --as-of {as_of:%Y-%m-%d}",
+    )
+    refresh_cases(engine, policy=pol, as_of=as_of)
+    return new
+
+
+def load_case_ledger(
+    engine: Engine,
+    rows: pd.DataFrame,
+    file_name: str,
+    *,
+    today: dt.date,
+    config: str | Path | None = None,
+    policy: Policy | None = None,
+) -> dict[str, object]:
+    """Record the events of a filled case ledger; return counts and the rejects.
+
+    ``rows`` is the ledger sheet as read by pandas (``pd.read_excel(path, header=1)``:
+    a note line above the header), ``file_name`` names it in provenance and rejects.
+    """
+    pol = _policy(policy, config)
+    decisions = {label: code for code, label in CASE_DECISION_LABELS.items()}
+    events = ledger_events(rows, file_name, decisions=decisions)
+    cases = cases_io.read_cases(engine)
+    recorded = cases_io.read_events(engine)
+    valid, rejects = validate_events(
+        events, cases, policy=pol.cases, recorded=recorded, today=today
+    )
+    inserted = cases_io.record_events(engine, valid, batch=Path(file_name).name)
+    refresh_cases(engine, policy=pol, as_of=today)
+    return {
+        "read": len(events),
+        "recorded": inserted,
+        "unchanged": len(events) - len(valid) - rejects.index.nunique(),
+        "rejects": rejects[list(REJECT_COLUMNS)],
+    }
+
+
+def cases_due(
+    engine: Engine,
+    *,
+    as_of: dt.date,
+    within: int,
+    out: str | Path | None = None,
+    config: str | Path | None = None,
+) -> pd.DataFrame:
+    """Open cases whose next step is due within ``within`` days (or overdue), overdue
+    first, then by due date; with ``out``, also the case ledger XLSX."""
+    pol = load_policy(config)
+    cases = refresh_cases(engine, policy=pol, as_of=as_of)
+    if not len(cases):
+        return cases
+    horizon = pd.Timestamp(as_of) + pd.Timedelta(days=within)
+    open_ = cases[cases["state"] != "closed"]
+    due = open_[open_["overdue"] | (open_["next_due"] <= horizon)]
+    due = due.sort_values(["overdue", "next_due"], ascending=[False, True])
+    if out is not None:
+        note = "合成数据(synthetic)" if synthetic_data(engine) else ""
+        write_case_ledger(out, open_, policy=pol.cases, as_of=as_of, note=note)
+    return due.reset_index(drop=True)
+
+
+def case_documents(
+    engine: Engine,
+    out_dir: str | Path,
+    *,
+    as_of: dt.date,
+    config: str | Path | None = None,
+) -> list[Path]:
+    """Write the documents of every open case (served ones and the next draft)."""
+    pol = load_policy(config)
+    cases = refresh_cases(engine, policy=pol, as_of=as_of)
+    if not len(cases):
+        return []
+    open_ = cases[cases["state"] != "closed"]
+    events = cases_io.read_events(engine)
+    return render_case_documents(
+        open_, events, out_dir, pol, as_of=as_of, synthetic=synthetic_data(engine)
+    )
