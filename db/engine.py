@@ -143,8 +143,8 @@ def scrub(message: str, url: str) -> str:
 
     Examples
     --------
-    >>> scrub("could not translate host name \"SeCrEt@host\"", "postgresql://u:ab@SeCrEt@host/db")
-    'could not translate host name "***@host"'
+    >>> scrub("unknown host SeCrEt@host", "postgresql://u:ab@SeCrEt@host/db")
+    'unknown host ***@host'
     """
     parts = _userinfo(url)
     if parts is None:
