@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, inspect, select, text
 
+from devzone.db.roles import install_security
 from devzone.db.schema import SRID, Base
 
 __all__ = ["TableInfo", "all_tables", "describe", "init_db", "register_attribute_tables"]
@@ -52,6 +53,7 @@ def init_db(engine: Engine) -> list[str]:
     metadata.create_all(engine, checkfirst=True)
     if engine.dialect.name == "geopackage":
         register_attribute_tables(engine)
+    install_security(engine, metadata.sorted_tables)  # PostGIS: roles, RLS, audit
     after = set(inspect(engine).get_table_names())
     return sorted(t for t in after - before if not t.startswith("rtree_"))
 
