@@ -19,7 +19,20 @@ from devzone import __version__
 from devzone.cli.common import err_console
 from devzone.errors import DevzoneError
 
-ORDER = ("db", "etl", "sample", "demo", "score", "idle", "zones", "admit", "report", "map")
+ORDER = (
+    "db",
+    "users",
+    "audit",
+    "etl",
+    "sample",
+    "demo",
+    "score",
+    "idle",
+    "zones",
+    "admit",
+    "report",
+    "map",
+)
 _NOT_COMMANDS = {"main", "common"}
 
 app = typer.Typer(

@@ -294,9 +294,16 @@ def _gpkg_provenance(
         counts["rejected"] = rejected
         out.append(
             AuditEntry(
-                started_at, who or "", None, "etl load", str(fid), "load_batch", "LOAD",
-                row_key={"fid": fid}, new_values=counts,
-            )  # fmt: skip
+                started_at,
+                who or "",
+                None,
+                "etl load",
+                str(fid),
+                "load_batch",
+                "LOAD",
+                row_key={"fid": fid},
+                new_values=counts,
+            )
         )
     return out[:limit]
 

@@ -58,12 +58,14 @@ from devzone.errors import DatabaseError
 __all__ = [
     "GROUPS",
     "LEVELS",
+    "NEEDS_POSTGIS",
     "READONLY_GROUP",
     "USERS_TABLE",
     "RolesError",
     "Scope",
     "User",
     "add_user",
+    "current_scope",
     "install_security",
     "list_users",
     "revoke_user",
@@ -141,8 +143,11 @@ def visibility(table: str, columns: Iterable[str]) -> str | None:
 
     Examples
     --------
-    >>> print(visibility("dev_zone", ["zone_code", "district_code", "name"]))
-    (SELECT devzone_sees_all(current_user)) OR zone_code = ANY((SELECT devzone_scope_zones(current_user))::text[]) OR district_code = (SELECT devzone_scope_county(current_user))
+    >>> for term in visibility("dev_zone", ["zone_code", "district_code", "name"]).split(" OR "):
+    ...     print(term)
+    (SELECT devzone_sees_all(current_user))
+    zone_code = ANY((SELECT devzone_scope_zones(current_user))::text[])
+    district_code = (SELECT devzone_scope_county(current_user))
     >>> "parcel_enterprise pe" in visibility("enterprise", ["credit_code", "name"])
     True
     >>> visibility("district", ["adcode", "name"]) is None
@@ -159,9 +164,7 @@ def visibility(table: str, columns: Iterable[str]) -> str | None:
         if col in cols:
             terms.append(f"left({col}, 6) = {_C}")
             if not has_zone:
-                terms.append(
-                    f'EXISTS (SELECT 1 FROM parcel p WHERE p.{col} = "{table}".{col})'
-                )
+                terms.append(f'EXISTS (SELECT 1 FROM parcel p WHERE p.{col} = "{table}".{col})')
     if "credit_code" in cols and not terms:
         terms.append(
             "EXISTS (SELECT 1 FROM parcel_enterprise pe "
@@ -291,8 +294,7 @@ def _grants_sql(schema: str, tables: list[Table], groups: list[str]) -> str:
     names = ", ".join(f'{schema}."{t.name}"' for t in tables)
     sql = [
         f"GRANT USAGE ON SCHEMA {schema} TO {everyone};",
-        f"GRANT SELECT ON {names}, {schema}.{USERS_TABLE}, {schema}.{AUDIT_TABLE} "
-        f"TO {everyone};",
+        f"GRANT SELECT ON {names}, {schema}.{USERS_TABLE}, {schema}.{AUDIT_TABLE} TO {everyone};",
     ]
     if writers:
         sql.append(f"GRANT INSERT, UPDATE, DELETE ON {names} TO {writers};")
@@ -563,7 +565,7 @@ def _parcel_rows_in(frame: pd.DataFrame, scope: Scope, zones: Mapping[str, str])
     return ((county == scope.code) | (by_zone == scope.code)).to_numpy(bool)
 
 
-def _rows_in(  # noqa: C901 - one branch per kind of registry export, as the policies
+def _rows_in(
     table: str,
     frame: pd.DataFrame,
     scope: Scope,
@@ -693,9 +695,7 @@ def current_scope(engine: Engine) -> Scope | None:
             return None
         row = conn.execute(
             text(
-                f"SELECT level, scope, read_only FROM {USERS_TABLE} "
-                "WHERE role_name = current_user"
+                f"SELECT level, scope, read_only FROM {USERS_TABLE} WHERE role_name = current_user"
             )
         ).first()
     return None if row is None else Scope(*row)
-
