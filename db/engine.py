@@ -126,8 +126,8 @@ def redact(url: str) -> str:
     """
     masked = _SECRET_QUERY.sub(lambda m: f"{m.group(1)}=***", url)
     parts = _userinfo(masked)
-    if parts is None:
-        return masked
+    if parts is None:  # not scheme://…: whatever precedes an '@' may be a password
+        return "***@" + masked.rsplit("@", 1)[1] if "@" in masked else masked
     head, userinfo, rest = parts
     user, sep, _password = userinfo.partition(":")
     clean_user = re.fullmatch(r"[A-Za-z0-9_.~+%-]*", user) is not None

@@ -69,9 +69,7 @@ def _seed(admin: Engine) -> None:
                 {"p": code, "s": code[:6] + "2019B" + code[-5:]},
             )
             conn.execute(
-                text(
-                    "INSERT INTO parcel_enterprise (parcel_code, credit_code) VALUES (:p, :c)"
-                ),
+                text("INSERT INTO parcel_enterprise (parcel_code, credit_code) VALUES (:p, :c)"),
                 {"p": code, "c": "91" + code[-6:]},
             )
             conn.execute(
@@ -303,9 +301,7 @@ def test_scope_check_rejects_rows_outside_the_scope_with_the_reason() -> None:
     assert "parcel_code" in why[1]
     links = pd.DataFrame({"parcel_code": [P_ZONE, P_OTHER], "credit_code": ["A", "B"]})
     indicators = pd.DataFrame({"credit_code": ["A", "B", "C"], "year": [2019] * 3})
-    ok, _ = scope_check(
-        indicators, "indicators", Scope("zone", ZONE), parcels=parcels, links=links
-    )
+    ok, _ = scope_check(indicators, "indicators", Scope("zone", ZONE), parcels=parcels, links=links)
     assert ok.tolist() == [True, False, False]
     ok, why = scope_check(parcels, "parcels", Scope("zone", ZONE, read_only=True))
     assert not ok.any() and "read-only" in why[0]
