@@ -61,7 +61,7 @@ def schema_url(pg_url: str) -> Iterator[str]:
     engine = make_engine(pg_url)
     init_db(engine)
     engine.dispose()
-    yield pg_url
+    return pg_url
 
 
 def _with_password(url: str, password: str, *, encode: bool = True) -> str:
@@ -126,7 +126,8 @@ def test_a_service_file_connects_without_a_password_on_the_command_line(
     for service in ("dz_down", "dz_missing"):
         for command in COMMANDS:
             res = _run([*command, "--db", f"postgresql:///?service={service}"], work, env)
-            assert res.returncode != 0 and "Traceback" not in res.stderr
+            assert res.returncode != 0
+            assert "Traceback" not in res.stderr
             outputs += [res.stdout, res.stderr]
     _assert_secret_nowhere(password, outputs, work)
 
