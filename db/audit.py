@@ -62,8 +62,9 @@ DECLARE
   key_n text;
   key_o text;
   join_on text;
-  body_n text := 'to_jsonb(n)';
-  body_o text := 'to_jsonb(o)';
+  cols text;
+  rows_n text := 'new_rows';
+  rows_o text := 'old_rows';
   head text := 'INSERT INTO devzone_audit (login_role, acting_role, command, batch_id, '
     'table_name, op, row_key, old_values, new_values) ';
   vals text := format('SELECT session_user, nullif(current_setting(''role''), ''none''), '
@@ -76,18 +77,21 @@ BEGIN
   SELECT string_agg(format('n.%I = o.%I', k, k), ' AND ')
     INTO join_on FROM unnest(string_to_array(TG_ARGV[2], ',')) AS k;
   IF TG_ARGV[1] = 'geom' THEN
-    body_n := '(to_jsonb(n) - ''geom'') || '
-      'jsonb_build_object(''geom_md5'', md5(ST_AsBinary(n.geom)))';
-    body_o := '(to_jsonb(o) - ''geom'') || '
-      'jsonb_build_object(''geom_md5'', md5(ST_AsBinary(o.geom)))';
+    -- the geometry is recorded by its digest, not its coordinates (cheap, still exact)
+    SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO cols
+      FROM pg_attribute
+     WHERE attrelid = TG_RELID AND attnum > 0 AND NOT attisdropped AND attname <> 'geom';
+    cols := cols || ', md5(ST_AsBinary(geom)) AS geom_md5';
+    rows_n := format('(SELECT %s FROM new_rows)', cols);
+    rows_o := format('(SELECT %s FROM old_rows)', cols);
   END IF;
   IF TG_OP = 'INSERT' THEN
-    EXECUTE head || vals || key_n || ', NULL, ' || body_n || ' FROM new_rows n';
+    EXECUTE head || vals || key_n || ', NULL, to_jsonb(n) FROM ' || rows_n || ' n';
   ELSIF TG_OP = 'UPDATE' THEN
-    EXECUTE head || vals || key_n || ', ' || body_o || ', ' || body_n
-      || ' FROM old_rows o JOIN new_rows n ON ' || join_on;
+    EXECUTE head || vals || key_n || ', to_jsonb(o), to_jsonb(n) FROM ' || rows_o
+      || ' o JOIN ' || rows_n || ' n ON ' || join_on;
   ELSIF TG_OP = 'DELETE' THEN
-    EXECUTE head || vals || key_o || ', ' || body_o || ', NULL FROM old_rows o';
+    EXECUTE head || vals || key_o || ', to_jsonb(o), NULL FROM ' || rows_o || ' o';
   ELSE
     EXECUTE head || vals || 'NULL, NULL, NULL';
   END IF;
