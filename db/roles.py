@@ -49,10 +49,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import psycopg
 from sqlalchemy import Connection, Engine, Table, text
 from sqlalchemy.exc import DBAPIError
 
-from devzone.db.audit import AUDIT_TABLE, audit_ddl, audit_triggers_sql
+from devzone.db.audit import AUDIT_TABLE, audit_ddl, audit_triggers_sql, tag_transaction
 from devzone.errors import DatabaseError
 
 __all__ = [
@@ -314,7 +315,21 @@ def install_security(engine: Engine, tables: Iterable[Table]) -> None:
     if engine.dialect.name != "postgresql":
         return
     tables = [t for t in tables if t.name not in (USERS_TABLE, AUDIT_TABLE)]
+    try:
+        _install(engine, tables)
+    except (DBAPIError, psycopg.Error) as exc:
+        msg = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise RolesError(
+            f"Cannot set up the roles, policies and audit trail: {msg}. `devzone db init` "
+            "on a city server must be run by the owner of the devzone schema (the bureau's "
+            "database administrator); county and zone roles use the database, they do not "
+            "create it."
+        ) from None
+
+
+def _install(engine: Engine, tables: list[Table]) -> None:
     with engine.begin() as conn:
+        tag_transaction(conn, "db init")
         schema = '"{}"'.format(conn.execute(text("SELECT current_schema()")).scalar_one())
         groups = _create_groups(conn)
         script = [audit_ddl(schema), _SCOPE_SQL.format(s=schema)]
@@ -372,8 +387,8 @@ def _validate(name: str, level: str, scope: str) -> None:
         raise RolesError("A zone's scope is its zone code (开发区代码, e.g. S347042).")
 
 
-def _privilege_error(exc: DBAPIError, action: str) -> RolesError:
-    msg = str(exc.orig).strip().splitlines()[0]
+def _privilege_error(exc: DBAPIError | psycopg.Error, action: str) -> RolesError:
+    msg = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
     return RolesError(
         f"Cannot {action}: {msg}. Users are managed by the bureau's database "
         "administrator (the owner of the devzone schema, with CREATEROLE); connect as "
@@ -443,6 +458,7 @@ def add_user(
     ident = f'"{name}"'
     try:
         with engine.begin() as conn:
+            tag_transaction(conn, "users add")
             _require_installed(conn)
             if not _check_existing(conn, name):
                 conn.exec_driver_sql(
@@ -466,7 +482,7 @@ def add_user(
                 ),
                 {"n": name, "l": level, "s": scope, "r": read_only},
             )
-    except DBAPIError as exc:
+    except (DBAPIError, psycopg.Error) as exc:
         raise _privilege_error(exc, f"add the user {name!r}") from None
     return next(u for u in list_users(engine) if u.name == name)
 
@@ -506,6 +522,7 @@ def revoke_user(engine: Engine, name: str, *, drop: bool = False) -> None:
     ident = f'"{name}"'
     try:
         with engine.begin() as conn:
+            tag_transaction(conn, "users revoke")
             _require_installed(conn)
             gone = conn.execute(
                 text(f"DELETE FROM {USERS_TABLE} WHERE role_name = :n RETURNING 1"), {"n": name}
@@ -518,7 +535,7 @@ def revoke_user(engine: Engine, name: str, *, drop: bool = False) -> None:
             for group in (*GROUPS.values(), READONLY_GROUP):
                 conn.exec_driver_sql(f"REVOKE {group} FROM {ident}")
             conn.exec_driver_sql(f"DROP ROLE {ident}" if drop else f"ALTER ROLE {ident} NOLOGIN")
-    except DBAPIError as exc:
+    except (DBAPIError, psycopg.Error) as exc:
         raise _privilege_error(exc, f"revoke the user {name!r}") from None
 
 
