@@ -564,7 +564,7 @@ _KIND_TABLE = {
 }
 
 
-def _parcels_in(scope: Scope, parcels: pd.DataFrame | None, zones: Mapping[str, str]) -> set:
+def _parcels_in(scope: Scope, parcels: pd.DataFrame | None, zones: Mapping[str, str]) -> set[str]:
     """(parcel_code, supervision_no) values of the known parcels inside the scope."""
     if parcels is None or parcels.empty:
         return set()
@@ -578,8 +578,10 @@ def _parcel_rows_in(frame: pd.DataFrame, scope: Scope, zones: Mapping[str, str])
     if scope.level == "zone":
         return (zone == scope.code).to_numpy(bool)
     county = _county_of(_codes(frame, "parcel_code"))
+    contract_county = _county_of(_codes(frame, "supervision_no"))
     by_zone = zone.map(lambda z: zones.get(z) if z else None)
-    return ((county == scope.code) | (by_zone == scope.code)).to_numpy(bool)
+    inside = (county == scope.code) | (contract_county == scope.code) | (by_zone == scope.code)
+    return inside.to_numpy(bool)
 
 
 def _rows_in(
@@ -612,7 +614,7 @@ def _rows_in(
     if table == "land_supply":
         field = "supervision_no"
     if table == "enterprise_indicator":
-        firms: set = set()
+        firms: set[str] = set()
         if links is not None and not links.empty:
             linked = _codes(links, "parcel_code").isin(known)
             if scope.level == "county":
@@ -661,6 +663,18 @@ def scope_check(
         True for the rows the role may write.
     reason : numpy.ndarray of str
         ``""`` for those rows, else why the row is outside the scope.
+
+    Notes
+    -----
+    Where it plugs in (``etl/load.py``): once per load, ``scope = current_scope(engine)``
+    (``None`` for the owner: no check). Per kind, after a chunk is cleaned and its keys
+    are de-duplicated, and before it is written: ``ok, why = scope_check(chunk, kind,
+    scope, parcels=…, links=…, zones=…)``; rows with ``~ok`` go to the rejects (field =
+    the column the reason names, reason = ``why``) and are counted as rejected, the rest
+    are written. ``parcels`` = the parcels the role sees in the database (``db.io.read``
+    runs under its policies) plus this load's parcels; ``links`` likewise;
+    ``zones`` = ``dev_zone.zone_code → district_code``. Write parcels before the
+    land-supply contracts of a zone (a zone sees a contract through its parcel).
 
     Examples
     --------

@@ -189,3 +189,15 @@ def test_redact_never_leaks_a_password(url: str, shown: str, hidden: str) -> Non
     out = redact(url)
     assert shown in out
     assert hidden not in out
+
+
+def test_users_add_prompts_twice_and_refuses_a_mismatch(monkeypatch: pytest.MonkeyPatch) -> None:
+    from devzone.cli import users
+    from devzone.db.roles import RolesError
+
+    answers = iter(["s3cret@:/%", "s3cret@:/%", "one", "other"])
+    monkeypatch.setattr(users.getpass, "getpass", lambda prompt="": next(answers))
+    assert users._password(False, False, "jinan_zone") == "s3cret@:/%"
+    with pytest.raises(RolesError, match="differ"):
+        users._password(False, False, "jinan_zone")
+    assert users._password(True, False, "jinan_zone") is None
