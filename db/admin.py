@@ -40,6 +40,9 @@ def register_attribute_tables(engine: Engine) -> None:
 def init_db(engine: Engine) -> list[str]:
     """Create every devzone table that does not exist yet (idempotent).
 
+    On PostGIS it also (re)creates the group roles, ``devzone_user``, the audit trail
+    and the row-level-security policies (:func:`devzone.db.roles.install_security`).
+
     Returns
     -------
     list of str
