@@ -21,6 +21,8 @@ from devzone.errors import DevzoneError
 
 ORDER = (
     "db",
+    "users",
+    "audit",
     "etl",
     "sample",
     "demo",
