@@ -35,6 +35,7 @@ import datetime as dt
 import getpass
 import json
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,8 +46,10 @@ __all__ = [
     "AuditEntry",
     "audit_ddl",
     "audit_triggers_sql",
+    "current_command",
     "list_audit",
     "os_user",
+    "set_command",
     "tag_transaction",
 ]
 
@@ -171,6 +174,28 @@ def audit_triggers_sql(
         f"FOR EACH STATEMENT EXECUTE FUNCTION {fn};\n"
         for tag, event, ref in events
     )
+
+
+#: The devzone command running in this context (``"score --year 2019"``), set by the CLI.
+_COMMAND: ContextVar[str | None] = ContextVar("devzone_command", default=None)
+
+
+def set_command(command: str | None) -> None:
+    """Name the command this process runs (the CLI calls it before the command).
+
+    Examples
+    --------
+    >>> set_command("score --year 2019"); current_command()
+    'score --year 2019'
+    >>> set_command(None); current_command("write parcel_performance")
+    'write parcel_performance'
+    """
+    _COMMAND.set(command)
+
+
+def current_command(default: str | None = None) -> str | None:
+    """The command set by :func:`set_command`, else ``default``."""
+    return _COMMAND.get() or default
 
 
 def tag_transaction(conn: Connection, command: str, batch_id: object = None) -> None:

@@ -24,6 +24,7 @@ import pandas as pd
 from sqlalchemy import Engine, bindparam, update
 
 from devzone.db.admin import all_tables, register_attribute_tables
+from devzone.db.audit import current_command, tag_transaction
 from devzone.db.bulk import insert_rows
 from devzone.db.io import read, table_of
 from devzone.policy.sections import CasesPolicy
@@ -153,6 +154,7 @@ def propose_cases(
     new = new_case_ids(candidates, existing, policy=policy)
     rows = _case_rows(new, opened_on, opened_by)
     with engine.begin() as conn:
+        tag_transaction(conn, current_command("cases") or "cases")
         insert_rows(conn, table_of("land_case"), rows)
     return rows.reset_index(drop=True)
 
@@ -188,6 +190,7 @@ def record_events(
     ev["recorded_at"] = ev["recorded_at"].fillna(pd.Timestamp(recorded_at or dt.datetime.now()))
     ev["batch"] = ev["batch"].fillna(batch or uuid.uuid4().hex[:12])
     with engine.begin() as conn:
+        tag_transaction(conn, current_command("cases") or "cases")
         return insert_rows(conn, table_of("land_case_event"), ev[_columns("land_case_event")])
 
 
@@ -224,5 +227,6 @@ def store_clocks(engine: Engine, cases: pd.DataFrame) -> int:
         .values({c: bindparam(f"b_{c}") for c in cols})
     )
     with engine.begin() as conn:
+        tag_transaction(conn, current_command("cases") or "cases")
         result = conn.execute(stmt, params)
     return int(result.rowcount or 0)

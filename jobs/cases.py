@@ -16,18 +16,11 @@ from sqlalchemy import Engine
 
 from devzone.db import cases_io
 from devzone.db.io import read, synthetic_data
-from devzone.landuse.cases import (
-    REJECT_COLUMNS,
-    case_states,
-    exit_candidates,
-    idle_candidates,
-    ledger_events,
-    validate_events,
-)
+from devzone.etl.hooks import record_case_ledger, refresh_case_clocks
+from devzone.landuse.cases import exit_candidates, idle_candidates
 from devzone.policy import Policy, load_policy
 from devzone.reports.case_ledger import write_case_ledger
 from devzone.reports.documents import render_case_documents
-from devzone.vocab import CASE_DECISION_LABELS
 
 __all__ = [
     "case_documents",
@@ -44,12 +37,7 @@ def _policy(policy: Policy | None, config: str | Path | None) -> Policy:
 
 def refresh_cases(engine: Engine, *, policy: Policy, as_of: dt.date) -> pd.DataFrame:
     """Recompute every case's state and clock from its events, store and return them."""
-    cases = cases_io.read_cases(engine)
-    if not len(cases):
-        return cases
-    out = case_states(cases, cases_io.read_events(engine), policy=policy.cases, as_of=as_of)
-    cases_io.store_clocks(engine, out)
-    return out
+    return refresh_case_clocks(engine, policy=policy, as_of=as_of)
 
 
 def propose_idle_cases(
@@ -103,22 +91,16 @@ def load_case_ledger(
 
     ``rows`` is the ledger sheet as read by pandas (``pd.read_excel(path, header=1)``:
     a note line above the header), ``file_name`` names it in provenance and rejects.
+    The work is :func:`devzone.etl.hooks.record_case_ledger`, which ``devzone etl load``
+    calls for a ledger file too.
     """
-    pol = _policy(policy, config)
-    decisions = {label: code for code, label in CASE_DECISION_LABELS.items()}
-    events = ledger_events(rows, file_name, decisions=decisions)
-    cases = cases_io.read_cases(engine)
-    recorded = cases_io.read_events(engine)
-    valid, rejects = validate_events(
-        events, cases, policy=pol.cases, recorded=recorded, today=today
-    )
-    inserted = cases_io.record_events(engine, valid, batch=Path(file_name).name)
-    refresh_cases(engine, policy=pol, as_of=today)
+    out = record_case_ledger(engine, rows, file_name, today=today, policy=_policy(policy, config))
     return {
-        "read": len(events),
-        "recorded": inserted,
-        "unchanged": len(events) - len(valid) - rejects.index.nunique(),
-        "rejects": rejects[list(REJECT_COLUMNS)],
+        "read": out.read,
+        "recorded": out.recorded,
+        "unchanged": out.unchanged,
+        "rejected": out.rejected,
+        "rejects": out.rejects,
     }
 
 

@@ -64,6 +64,7 @@ __all__ = [
     "is_case_ledger",
     "ledger_dates",
     "ledger_events",
+    "unrecorded",
     "validate_events",
 ]
 
@@ -646,6 +647,19 @@ def _drop_recorded(ev: pd.DataFrame, recorded: pd.DataFrame | None) -> pd.DataFr
     seen = _normalise(recorded)[key].drop_duplicates().assign(_seen=True)
     flag = ev[key].merge(seen, on=key, how="left")["_seen"].fillna(False).to_numpy(dtype=bool)
     return ev[~flag]
+
+
+def unrecorded(events: pd.DataFrame, recorded: pd.DataFrame | None) -> int:
+    """How many of ``events`` are not recorded yet (same case, type and date).
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"case_id": ["C1", "C1"], "event_type": ["notice_served"] * 2,
+    ...     "event_date": ["2019-03-01", "2019-03-02"]})
+    >>> unrecorded(ev, ev[:1]), unrecorded(ev, None)
+    (1, 2)
+    """
+    return len(_drop_recorded(_normalise(events), recorded))
 
 
 def validate_events(
