@@ -30,6 +30,7 @@ from sqlalchemy import Engine
 
 from devzone.db.io import parcels_with_contract, read, synthetic_data, write_frame
 from devzone.jobs.cases import propose_idle_cases
+from devzone.jobs.scope import SCOPE_KEY, scope_label, scope_name
 from devzone.landuse.exit import exit_candidates
 from devzone.landuse.idle import idle_status
 from devzone.landuse.idle_units import attach_progress, supply_units
@@ -146,6 +147,7 @@ def _write_files(
         results["exit_candidate"],
         as_of=as_of,
         routes=policy.exit.disposal_routes,
+        scope=scope_label(engine),
     )
     notices = render_notices(
         status,
@@ -208,6 +210,8 @@ def run_idle(
     notices: list[Path] = []
     if out_dir is not None:
         outputs, notices = _write_files(engine, Path(out_dir), results, as_of=as_of, policy=pol)
-    headline = _headline(status, results["exit_candidate"], len(notices))
+    scope = scope_name(engine)  # a county or zone role judges its own land (RLS)
+    headline = {SCOPE_KEY: scope} if scope else {}
+    headline.update(_headline(status, results["exit_candidate"], len(notices)))
     headline["新立案件 cases proposed"] = len(new_cases)
     return {"outputs": outputs, "headline": headline}
