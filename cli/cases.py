@@ -81,12 +81,16 @@ def due(
 ) -> None:
     """What each county/zone must do next and by when (overdue first)."""
     from devzone.jobs.cases import cases_due
+    from devzone.jobs.scope import scope_label
 
     eng = open_db(db)
     try:
         rows = cases_due(eng, as_of=_day(as_of), within=within, out=out, config=config)
+        scope = scope_label(eng)
     finally:
         eng.dispose()
+    if scope:
+        console.print(scope, markup=False, highlight=False)
     if not len(rows):
         console.print("No case is due (无待办案件).")
     else:
