@@ -3,9 +3,9 @@
 PostGIS rows stream through ``COPY … FROM STDIN`` (CSV written by Arrow's C++ writer,
 geometries as hex EWKB; prepared ``INSERT`` batches for a role under row-level
 security, which PostgreSQL refuses ``COPY FROM``); GeoPackage rows go through the DB-API
-``executemany`` with geometries encoded as GeoPackage binary (GPB header with envelope + ISO WKB), so GDAL,
-QGIS and non-GDAL readers see native GeoPackage geometry. Both run on the caller's
-connection, inside its transaction.
+``executemany`` with geometries encoded as GeoPackage binary (GPB header with envelope
++ ISO WKB), so GDAL, QGIS and non-GDAL readers see native GeoPackage geometry. Both run
+on the caller's connection, inside its transaction.
 """
 
 from __future__ import annotations
