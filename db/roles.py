@@ -96,7 +96,7 @@ NEEDS_POSTGIS = (
     "Roles, scopes and the audit trail need a PostGIS city server: a GeoPackage is one "
     "file with no server and no login, so whoever can open it can change it (the OS "
     "user who loads data is recorded in load_batch.os_user). Point --db or DEVZONE_DB "
-    "at postgresql:///landbase?service=NAME (see README_server.md)."
+    "at postgresql:///landbase?service=NAME (see README.md, A city server)."
 )
 
 
