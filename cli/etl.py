@@ -39,7 +39,7 @@ def load(
         typer.Option(
             "--kind",
             help="auto (recognise from the headers) or supply, parcels, indicators, links, "
-            "buildings, progress, zones, districts.",
+            "buildings, progress, zones, districts, case_ledger (a filled 案件台账).",
         ),
     ] = "auto",
     db: DbOption = None,
