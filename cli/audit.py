@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from devzone.cli.common import DbOption, console, open_db
-from devzone.db.audit import AuditEntry, list_audit
 from devzone.errors import InputError
+
+if TYPE_CHECKING:  # imported when a command runs, so `--help` answers at once
+    from devzone.db.audit import AuditEntry
 
 
 def _since(value: str | None) -> dt.date | None:
@@ -62,6 +64,8 @@ def audit(
 ) -> None:
     """List the recorded changes (PostGIS), or the load batches with their OS user
     (GeoPackage)."""
+    from devzone.db.audit import list_audit
+
     entries = list_audit(open_db(db), table=table, since=_since(since), role=role, limit=limit)
     if as_json:
         for e in entries:

@@ -73,7 +73,7 @@ class _Group(TyperGroup):
 
     def invoke(self, ctx: click.Context) -> object:
         """Set :func:`devzone.db.audit.set_command` from the command line, then run."""
-        from devzone.db.audit import set_command
+        from devzone.settings import set_command
 
         args = [*getattr(ctx, "_protected_args", []), *ctx.args]
         set_command(command_text([str(a) for a in args]) or None)

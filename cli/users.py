@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import getpass
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import Engine
 
 from devzone.cli.common import DbOption, console, open_db
-from devzone.db.engine import is_geopackage
-from devzone.db.roles import (
-    LEVELS,
-    NEEDS_POSTGIS,
-    RolesError,
-    User,
-    add_user,
-    list_users,
-    revoke_user,
-)
+
+if TYPE_CHECKING:  # imported when a command runs, so `--help` answers at once
+    from sqlalchemy import Engine
+
+    from devzone.db.roles import User
 
 app = typer.Typer(
     help="Manage the people of a PostGIS city server (用户与权限): a login role each, "
@@ -31,6 +25,9 @@ app = typer.Typer(
 
 def _server(db: str | None) -> Engine:
     """The PostGIS server (a GeoPackage has no roles: say so before opening it)."""
+    from devzone.db.engine import is_geopackage
+    from devzone.db.roles import NEEDS_POSTGIS, RolesError
+
     if is_geopackage(db):
         raise RolesError(NEEDS_POSTGIS)
     return open_db(db)
@@ -38,6 +35,8 @@ def _server(db: str | None) -> Engine:
 
 def _password(no_password: bool, password_stdin: bool, name: str) -> str | None:
     """The new role's password: prompted (never echoed), from stdin, or none."""
+    from devzone.db.roles import RolesError
+
     if no_password:
         return None
     if password_stdin:
@@ -87,6 +86,8 @@ def add(
     db: DbOption = None,
 ) -> None:
     """Create a login role with its level and scope (or change them); asks its password."""
+    from devzone.db.roles import LEVELS, RolesError, add_user
+
     if level not in LEVELS:
         raise RolesError(f"--level must be one of {', '.join(LEVELS)}, not {level!r}.")
     engine = _server(db)
@@ -98,6 +99,8 @@ def add(
 @app.command("list")
 def list_(db: DbOption = None) -> None:
     """List the users this role may see (the city sees all, others themselves)."""
+    from devzone.db.roles import list_users
+
     users = list_users(_server(db))
     _print(users, f"devzone users ({len(users)})")
 
@@ -109,6 +112,8 @@ def revoke(
     db: DbOption = None,
 ) -> None:
     """Take a user's access away (scope, groups and login; the role stays for the audit)."""
+    from devzone.db.roles import revoke_user
+
     revoke_user(_server(db), name, drop=drop)
     console.print(f"Revoked {name}" + (" and dropped the role." if drop else " (NOLOGIN)."))
 

@@ -35,11 +35,12 @@ import datetime as dt
 import getpass
 import json
 from collections.abc import Iterable
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, inspect, text
+
+from devzone.settings import current_command, set_command
 
 __all__ = [
     "AUDIT_TABLE",
@@ -174,28 +175,6 @@ def audit_triggers_sql(
         f"FOR EACH STATEMENT EXECUTE FUNCTION {fn};\n"
         for tag, event, ref in events
     )
-
-
-#: The devzone command running in this context (``"score --year 2019"``), set by the CLI.
-_COMMAND: ContextVar[str | None] = ContextVar("devzone_command", default=None)
-
-
-def set_command(command: str | None) -> None:
-    """Name the command this process runs (the CLI calls it before the command).
-
-    Examples
-    --------
-    >>> set_command("score --year 2019"); current_command()
-    'score --year 2019'
-    >>> set_command(None); current_command("write parcel_performance")
-    'write parcel_performance'
-    """
-    _COMMAND.set(command)
-
-
-def current_command(default: str | None = None) -> str | None:
-    """The command set by :func:`set_command`, else ``default``."""
-    return _COMMAND.get() or default
 
 
 def tag_transaction(conn: Connection, command: str, batch_id: object = None) -> None:
