@@ -23,10 +23,20 @@ Examples
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 
 from devzone.errors import ConfigError
 
-__all__ = ["AREA_CRS_VAR", "DB_VAR", "DEFAULT_AREA_CRS", "DEFAULT_DB", "area_crs", "database_url"]
+__all__ = [
+    "AREA_CRS_VAR",
+    "DB_VAR",
+    "DEFAULT_AREA_CRS",
+    "DEFAULT_DB",
+    "area_crs",
+    "current_command",
+    "database_url",
+    "set_command",
+]
 
 DB_VAR = "DEVZONE_DB"
 AREA_CRS_VAR = "DEVZONE_AREA_CRS"
@@ -73,3 +83,26 @@ def area_crs(value: str | None = None) -> str:
             "measured in metres): EPSG:4534 … EPSG:4554, or unset it for EPSG:4548."
         )
     return f"EPSG:{code}"
+
+
+#: The devzone command running in this context (``"score --year 2019"``), set by the CLI
+#: and named in the audit trail (:func:`devzone.db.audit.tag_transaction`).
+_COMMAND: ContextVar[str | None] = ContextVar("devzone_command", default=None)
+
+
+def set_command(command: str | None) -> None:
+    """Name the command this process runs (the CLI calls it before the command).
+
+    Examples
+    --------
+    >>> set_command("score --year 2019"); current_command()
+    'score --year 2019'
+    >>> set_command(None); current_command("write parcel_performance")
+    'write parcel_performance'
+    """
+    _COMMAND.set(command)
+
+
+def current_command(default: str | None = None) -> str | None:
+    """The command set by :func:`set_command`, else ``default``."""
+    return _COMMAND.get() or default

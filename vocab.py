@@ -20,6 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 __all__ = [
+    "CASE_DECISION_LABELS",
+    "CASE_EVENT_LABELS",
+    "CASE_PROCEDURE_LABELS",
+    "CASE_STATE_LABELS",
+    "CASE_STEP_LABELS",
     "CHANGE_LABELS",
     "EXIT_REASON_LABELS",
     "FEE_STATUSES",
@@ -140,6 +145,79 @@ FIT_LABELS: dict[str, str] = {
     "main": "主导产业",
     "misfit": "不符合主导产业",
     "unknown": "未知",
+}
+
+# --- 案件 (cases: the idle-land and exit procedures) ---------------------------------
+
+#: ``land_case.procedure``.
+CASE_PROCEDURE_LABELS: dict[str, str] = {
+    "idle": "闲置土地处置",
+    "exit": "项目退出",
+    "commitment": "标准地承诺未达标",
+}
+
+#: ``land_case.state``, in procedure order.
+CASE_STATE_LABELS: dict[str, str] = {
+    "suspected": "疑似闲置",
+    "investigating": "调查",
+    "determined": "认定",
+    "hearing": "告知听证",
+    "decided": "决定",
+    "extended": "延期动工 (第十二条)",
+    "appeal": "复议诉讼中",
+    "fee_paid": "缴费完成",
+    "recovered": "收回完成",
+    "disposed": "处置完成",
+    "closed": "销号",
+}
+
+#: ``land_case_event.event_type``: what an officer records.
+CASE_EVENT_LABELS: dict[str, str] = {
+    "notice_served": "调查通知书送达",
+    "answer_received": "收到答复材料",
+    "determination_served": "认定书送达",
+    "hearing_notice_served": "听证告知书送达",
+    "hearing_requested": "申请听证",
+    "hearing_held": "举行听证",
+    "fee_decision_served": "征缴土地闲置费决定书送达",
+    "recovery_decision_served": "收回决定书送达",
+    "disposal_decided": "确定处置方式",
+    "instalment_plan": "分期缴纳 (末期日期)",
+    "fee_paid": "缴纳土地闲置费",
+    "registration_cancelled": "注销登记",
+    "disposal_done": "处置完成",
+    "extension_granted": "延长动工期限 (第十二条)",
+    "construction_started": "动工开发",
+    "review_filed": "申请行政复议",
+    "suit_filed": "提起行政诉讼",
+    "appeal_upheld": "复议/诉讼维持",
+    "appeal_revoked": "复议/诉讼撤销",
+    "closed": "销号",
+}
+
+#: The 处置决定 drop-down of the case ledger: decision code → label.
+CASE_DECISION_LABELS: dict[str, str] = {
+    "fee": "征缴土地闲置费",
+    "recovery": "无偿收回国有建设用地使用权",
+    "extension": "延长动工开发期限 (第十二条)",
+    "disposal": "确定处置方式 (项目退出/承诺未达标)",
+}
+
+#: ``land_case.next_step``: what the authority or the holder must do next.
+CASE_STEP_LABELS: dict[str, str] = {
+    "serve_notice": "送达调查通知书",
+    "answer": "使用权人答复期限",
+    "determine": "作出认定",
+    "notify_hearing": "送达听证告知书",
+    "hearing_request": "听证申请期限",
+    "hold_hearing": "组织听证",
+    "decide": "作出处置决定",
+    "pay_fee": "缴纳土地闲置费",
+    "cancel_registration": "办理注销登记",
+    "dispose": "实施处置",
+    "start_construction": "延期后动工",
+    "await_appeal": "等待复议/诉讼结果",
+    "close": "销号",
 }
 
 #: Booleans shown to people.

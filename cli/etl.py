@@ -39,7 +39,7 @@ def load(
         typer.Option(
             "--kind",
             help="auto (recognise from the headers) or supply, parcels, indicators, links, "
-            "buildings, progress, zones, districts.",
+            "buildings, progress, zones, districts, case_ledger (a filled 案件台账).",
         ),
     ] = "auto",
     db: DbOption = None,
@@ -202,11 +202,13 @@ def link(
     ] = None,
 ) -> None:
     """Link unlinked parcels to enterprises by the holder's name (土地使用权人)."""
+    from devzone.db.audit import current_command, tag_transaction
     from devzone.etl.link import link_by_holder
 
     try:
         engine = open_db(db)
         with engine.begin() as conn:
+            tag_transaction(conn, current_command("etl link") or "etl link")
             result = link_by_holder(conn)
     except DevzoneError as exc:
         _fail(exc)

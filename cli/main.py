@@ -11,19 +11,80 @@ import importlib
 import pkgutil
 import sys
 
+import click
 import typer
 from rich.markup import escape
+from typer.core import TyperGroup
 
 import devzone.cli as cli_pkg
 from devzone import __version__
 from devzone.cli.common import err_console
 from devzone.errors import DevzoneError
 
-ORDER = ("db", "etl", "sample", "demo", "score", "idle", "zones", "admit", "report", "map")
+ORDER = (
+    "db",
+    "users",
+    "audit",
+    "etl",
+    "sample",
+    "demo",
+    "score",
+    "idle",
+    "cases",
+    "zones",
+    "admit",
+    "report",
+    "map",
+)
 _NOT_COMMANDS = {"main", "common", "failures"}
 _STATE = {"debug": False}
 
+#: Options whose value is never recorded (a database URL may carry a password).
+_SECRET_OPTIONS = ("--db", "--password")
+
+
+def command_text(args: list[str]) -> str:
+    """The command as the audit trail records it: no database URL, no password.
+
+    Examples
+    --------
+    >>> command_text(["score", "--year", "2019", "--db", "postgresql://u:pw@h/d"])
+    'score --year 2019'
+    >>> command_text(["etl", "load", "a.csv", "--db=postgresql://u:pw@h/d", "x://y"])
+    'etl load a.csv'
+    """
+    out: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg in _SECRET_OPTIONS:
+            skip = True
+            continue
+        if arg.startswith(tuple(f"{o}=" for o in _SECRET_OPTIONS)) or "://" in arg:
+            continue
+        out.append(arg)
+    return " ".join(out)
+
+
+class _Group(TyperGroup):
+    """The root group: names the command for the audit trail before it runs."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Set :func:`devzone.db.audit.set_command` from the command line, then run."""
+        from devzone.settings import set_command
+
+        args = [*getattr(ctx, "_protected_args", []), *ctx.args]
+        set_command(command_text([str(a) for a in args]) or None)
+        try:
+            return super().invoke(ctx)
+        finally:
+            set_command(None)
+
+
 app = typer.Typer(
+    cls=_Group,
     name="devzone",
     help="devzone — 开发区工业用地 GIS: load land-registry exports into one database, "
     "evaluate land-use performance (亩均效益), find idle land (闲置土地), rank zones, "

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, func, inspect, select, text
 
+from devzone.db.roles import install_security
 from devzone.db.schema import SRID, Base
 
 __all__ = ["TableInfo", "all_tables", "describe", "init_db", "register_attribute_tables"]
@@ -39,6 +40,9 @@ def register_attribute_tables(engine: Engine) -> None:
 def init_db(engine: Engine) -> list[str]:
     """Create every devzone table that does not exist yet (idempotent).
 
+    On PostGIS it also (re)creates the group roles, ``devzone_user``, the audit trail
+    and the row-level-security policies (:func:`devzone.db.roles.install_security`).
+
     Returns
     -------
     list of str
@@ -52,6 +56,7 @@ def init_db(engine: Engine) -> list[str]:
     metadata.create_all(engine, checkfirst=True)
     if engine.dialect.name == "geopackage":
         register_attribute_tables(engine)
+    install_security(engine, metadata.sorted_tables)  # PostGIS: roles, RLS, audit
     after = set(inspect(engine).get_table_names())
     from devzone.db.gpkg_meta import refresh_metadata  # imports this module
 

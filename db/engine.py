@@ -4,7 +4,11 @@ URLs accepted (from ``--db`` or the ``DEVZONE_DB`` environment variable):
 
 * ``gpkg:///relative/or/absolute.gpkg`` or ``gpkg:////abs/path.gpkg`` (GeoAlchemy2's
   GeoPackage dialect); a bare path ending in ``.gpkg`` is accepted too;
-* ``postgresql://user:pass@host:port/dbname`` (psycopg 3 driver is chosen for you).
+* ``postgresql://user:pass@host:port/dbname`` (psycopg 3 driver is chosen for you);
+  psycopg 3 is libpq, so its conventions pass through: a service file
+  (``postgresql:///dbname?service=NAME``, or ``PGSERVICE`` / ``PGSERVICEFILE``), a
+  password file (``PGPASSFILE``, ``~/.pgpass``), ``?sslmode=verify-full`` and the other
+  libpq parameters in the query. A password in the URL must be percent-encoded.
 
 The GeoPackage backend needs SpatiaLite (Debian: ``libsqlite3-mod-spatialite``) and a
 DB-API module able to load extensions (``pysqlite3-binary``; the standard library's
@@ -15,9 +19,11 @@ DB-API module able to load extensions (``pysqlite3-binary``; the standard librar
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import unquote
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -26,7 +32,16 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from devzone.errors import DatabaseError
 from devzone.settings import DB_VAR, DEFAULT_DB, database_url
 
-__all__ = ["DEFAULT_DB", "ENV_VAR", "is_geopackage", "make_engine", "redact", "resolve_url"]
+__all__ = [
+    "DEFAULT_DB",
+    "ENV_VAR",
+    "is_geopackage",
+    "make_engine",
+    "malformed_userinfo",
+    "redact",
+    "resolve_url",
+    "scrub",
+]
 
 ENV_VAR = DB_VAR
 
@@ -54,12 +69,91 @@ def resolve_url(db: str | None = None) -> str:
     return url
 
 
+#: libpq connection parameters that carry a secret (in a URL's query or a conninfo).
+_SECRET_PARAMS = ("password", "sslpassword")
+_SECRET_QUERY = re.compile(r"(?i)\b(" + "|".join(_SECRET_PARAMS) + r")=[^&\s]*")
+
+
+def _userinfo(url: str) -> tuple[str, str, str] | None:
+    """Split ``scheme://userinfo@rest`` at the LAST ``@`` (None when there is no userinfo).
+
+    Splitting at the last ``@`` errs on the safe side: everything a raw ``@``, ``:`` or
+    ``/`` in a password could have spread over is treated as userinfo.
+    """
+    start = url.find("://")
+    at = url.rfind("@")
+    if start < 0 or at < start:
+        return None
+    return url[: start + 3], url[start + 3 : at], url[at + 1 :]
+
+
+def malformed_userinfo(url: str) -> bool:
+    """True when the URL's user/password part is ambiguous (a raw ``@`` in a password).
+
+    SQLAlchemy and libpq end the userinfo at the first ``@``; a password holding a raw
+    ``@`` must be percent-encoded (``%40``), or part of it would be taken for the host.
+
+    Examples
+    --------
+    >>> malformed_userinfo("postgresql://u:ab%40cd@host/db")
+    False
+    >>> malformed_userinfo("postgresql://u:ab@cd@host/db")
+    True
+    """
+    parts = _userinfo(url)
+    return parts is not None and "@" in parts[1]
+
+
 def redact(url: str) -> str:
-    """The URL with any password replaced by ``***`` (safe to print or log)."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url.split("@")[-1] if "@" in url else url
+    """The URL with any password replaced by ``***`` (safe to print or log).
+
+    The userinfo is found by its last ``@`` (so a raw ``@``, ``:``, ``/`` or ``%`` in
+    a password never leaks); when it is ambiguous or does not parse as libpq's
+    ``user[:password]``, none of it is printed. ``password=`` in the query is masked too.
+
+    Examples
+    --------
+    >>> redact("postgresql://u:p%40ss%3Aw%2Frd@host:5432/db")
+    'postgresql://u:***@host:5432/db'
+    >>> redact("postgresql://u:ab@SeCrEt@host/db")
+    'postgresql://***@host/db'
+    >>> redact("postgresql://u:a/b:c@host/db")
+    'postgresql://u:***@host/db'
+    >>> redact("postgresql:///landbase?service=city&password=x")
+    'postgresql:///landbase?service=city&password=***'
+    >>> redact("gpkg:///landbase.gpkg")
+    'gpkg:///landbase.gpkg'
+    """
+    masked = _SECRET_QUERY.sub(lambda m: f"{m.group(1)}=***", url)
+    parts = _userinfo(masked)
+    if parts is None:  # not scheme://…: whatever precedes an '@' may be a password
+        return "***@" + masked.rsplit("@", 1)[1] if "@" in masked else masked
+    head, userinfo, rest = parts
+    user, sep, _password = userinfo.partition(":")
+    clean_user = re.fullmatch(r"[A-Za-z0-9_.~+%-]*", user) is not None
+    if "@" in userinfo or not clean_user:
+        return f"{head}***@{rest}"
+    return f"{head}{user}:***@{rest}" if sep else f"{head}{user}@{rest}"
+
+
+def scrub(message: str, url: str) -> str:
+    """``message`` with the URL's password (raw and percent-encoded) replaced by ``***``.
+
+    For driver error messages, which may echo parts of a mis-parsed URL.
+
+    Examples
+    --------
+    >>> scrub("unknown host SeCrEt@host", "postgresql://u:ab@SeCrEt@host/db")
+    'unknown host ***@host'
+    """
+    parts = _userinfo(url)
+    if parts is None:
+        return message
+    secrets = {parts[1], parts[1].partition(":")[2], unquote(parts[1].partition(":")[2])}
+    secrets |= {piece for s in list(secrets) for piece in s.split("@")[1:]}
+    for secret in sorted((s for s in secrets if len(s) >= 3), key=len, reverse=True):
+        message = message.replace(secret, "***")
+    return message
 
 
 def is_geopackage(url_or_engine: str | Engine) -> bool:
@@ -138,7 +232,7 @@ def _postgis_engine(url: str) -> Engine:
             ).scalar()
     except SQLAlchemyError as exc:
         engine.dispose()
-        msg = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        msg = scrub(str(getattr(exc, "orig", exc)).strip().splitlines()[0], url)
         raise DatabaseError(
             f"Cannot connect to PostgreSQL at {redact(url)}: {msg}. Check host, port, user, "
             "password and database name, and that the server is running."
@@ -169,6 +263,13 @@ def make_engine(db: str | None = None, *, create: bool = False) -> Engine:
         With a one-paragraph explanation of what to install or fix.
     """
     url = resolve_url(db)
+    if malformed_userinfo(url):
+        raise DatabaseError(
+            f"The database URL {redact(url)!r} has a raw '@' in its user or password part. "
+            "Percent-encode it (@ is %40, : is %3A, / is %2F, % is %25), or keep the "
+            "password out of the URL: a ~/.pgpass file (PGPASSFILE) or a service file "
+            "(postgresql:///dbname?service=NAME, PGSERVICEFILE)."
+        )
     try:
         backend = make_url(url).get_backend_name()
     except ArgumentError as exc:

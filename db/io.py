@@ -5,7 +5,9 @@
 * :func:`parcels_with_contract` — the one join of 宗地 (``parcel``) and 供地结果
   (``land_supply``) every analysis uses (:func:`join_contract` on frames);
 * :func:`write_frame` — replace a result table's rows on the bulk path (COPY on PostGIS,
-  GeoPackage binary on GeoPackage), refusing a frame whose columns are not the table's.
+  GeoPackage binary on GeoPackage), refusing a frame whose columns are not the table's
+  and the case files (:data:`CASE_TABLES`), which only :mod:`devzone.db.cases_io`
+  appends to; the transaction is tagged for the audit trail with the running command.
 
 The rules (``landuse/``, ``zones/``) never see an engine; the jobs (``jobs/``) call these.
 """
@@ -24,6 +26,7 @@ import shapely
 from sqlalchemy import Boolean, Date, DateTime, Engine, Table, delete, inspect, select
 
 from devzone.db.admin import all_tables, register_attribute_tables
+from devzone.db.audit import current_command, tag_transaction
 from devzone.db.bulk import insert_rows
 from devzone.db.engine import gpkg_path
 from devzone.db.gpkg_meta import refresh_metadata
@@ -31,6 +34,7 @@ from devzone.errors import DatabaseError, DevzoneError
 from devzone.units import SRID
 
 __all__ = [
+    "CASE_TABLES",
     "PROVENANCE",
     "TableMissing",
     "join_contract",
@@ -69,7 +73,13 @@ _FILLED_BY: dict[str, str] = {
     "corridor": "run `devzone report corridor --year YEAR`",
     "corridor_zone": "run `devzone report corridor --year YEAR`",
     "corridor_contribution": "run `devzone report corridor --year YEAR`",
+    "land_case": "run `devzone idle --as-of DATE` (it proposes the cases)",
+    "land_case_event": "load the filled case ledger (案件台账.xlsx) with `devzone etl load`",
 }
+
+#: Result tables that are case files, not recomputed results: written only through
+#: :mod:`devzone.db.cases_io` (append, never replace), refused by :func:`write_frame`.
+CASE_TABLES = ("land_case", "land_case_event")
 
 
 class TableMissing(DevzoneError, KeyError):  # noqa: N818 (the name the issue gives it)
@@ -309,6 +319,11 @@ def write_frame(
     int
         Rows written.
     """
+    if name in CASE_TABLES:
+        raise DatabaseError(
+            f"{name!r} is a case file (officers' records), not a recomputed result: "
+            "it is appended to through devzone.db.cases_io, never replaced"
+        )
     table = result_table(name)
     expected = {c.name for c in table.c} - {"fid"}
     got = set(df.columns) - {"fid"}
@@ -327,6 +342,7 @@ def write_frame(
     geoms = _geometries(df) if "geom" in table.c else None
     rows = pd.DataFrame(df.drop(columns=[c for c in ("fid", "geom") if c in df.columns]))
     with engine.begin() as conn:
+        tag_transaction(conn, current_command(f"write {name}") or name)
         conn.execute(stmt)
         written = insert_rows(conn, table, rows, geoms)
     refresh_metadata(engine, [name])  # extents, data columns, styles of this table only

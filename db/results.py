@@ -8,11 +8,11 @@ them all so ``devzone db init`` creates the whole schema, and lists them in
 
 from __future__ import annotations
 
-from devzone.db import results_idle, results_performance, results_zones
+from devzone.db import results_cases, results_idle, results_performance, results_zones
 
 __all__ = ["RESULT_MODULES", "RESULT_TABLES"]
 
-RESULT_MODULES = (results_performance, results_idle, results_zones)
+RESULT_MODULES = (results_performance, results_idle, results_zones, results_cases)
 
 #: Every result table's name, in declaration order.
 RESULT_TABLES: tuple[str, ...] = tuple(

@@ -121,6 +121,9 @@ class LoadBatch(Base):
     data_note: Mapped[str | None] = mapped_column(
         Text, comment="数据说明 (源文件所注, 如 合成数据)"
     )
+    os_user: Mapped[str | None] = mapped_column(
+        Text, comment="操作系统用户 (加载者; GeoPackage 无服务器角色)"
+    )
 
 
 class _Provenance:

@@ -10,7 +10,11 @@ and never ask which kind they handle.
 * 宗地: a missing 宗地面积 measured from the geometry;
 * 建筑: the footprint measured; a building without 建筑编号 keyed by a digest of its
   geometry (``G…``);
-* 宗地企业对照: a link file replaces the holder-name links of its parcels.
+* 宗地企业对照: a link file replaces the holder-name links of its parcels;
+* 案件台账 (the filled case ledger): not a registry table but officers' records:
+  :func:`record_case_ledger` turns its filled cells into case events, validates them
+  (:func:`devzone.landuse.cases.validate_events`) and appends the valid ones
+  (:mod:`devzone.db.cases_io`), then recomputes the cases' clocks.
 
 Examples
 --------
@@ -28,19 +32,32 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
+from devzone.db import cases_io
 from devzone.etl.clean import row_hashes
 from devzone.etl.draft import Draft
 from devzone.etl.link import drop_name_links
 from devzone.etl.write import Counts, existing_rows, upsert
+from devzone.landuse.cases import (
+    REJECT_COLUMNS,
+    case_states,
+    ledger_events,
+    unrecorded,
+    validate_events,
+)
+from devzone.policy import Policy
+from devzone.vocab import CASE_DECISION_LABELS
 
 __all__ = [
     "STATUS_MAP",
+    "LedgerCounts",
     "building_codes",
     "derive_enterprises",
     "indicator_status",
@@ -48,6 +65,8 @@ __all__ = [
     "measure_missing_area",
     "parcel_area",
     "project_key",
+    "record_case_ledger",
+    "refresh_case_clocks",
     "replace_name_links",
 ]
 
@@ -201,3 +220,79 @@ def _latest_enterprises(conn: Connection, rows: list[pd.DataFrame]) -> tuple[pd.
     no_name = latest["name"].isna() if "name" in latest else pd.Series(True, index=latest.index)
     latest = latest[~no_name].drop(columns=["year", "latest"]).reset_index(drop=True)
     return latest, int(no_name.sum())
+
+
+# --- the filled case ledger (案件台账) --------------------------------------------------
+
+
+@dataclass
+class LedgerCounts:
+    """What a filled case ledger did: ``read = recorded + unchanged + rejected`` events
+    (one event per filled date cell); ``rejects`` has one row per problem."""
+
+    read: int
+    recorded: int
+    unchanged: int
+    rejected: int
+    rejects: pd.DataFrame
+
+
+def refresh_case_clocks(engine: Engine, *, policy: Policy, as_of: dt.date) -> pd.DataFrame:
+    """Recompute every case's state and clock from its events; store and return them."""
+    cases = cases_io.read_cases(engine)
+    if not len(cases):
+        return cases
+    out = case_states(cases, cases_io.read_events(engine), policy=policy.cases, as_of=as_of)
+    cases_io.store_clocks(engine, out)
+    return out
+
+
+def record_case_ledger(
+    engine: Engine,
+    rows: pd.DataFrame,
+    file_name: str,
+    *,
+    today: dt.date,
+    policy: Policy,
+    first_row: int = 3,
+    batch: str | None = None,
+) -> LedgerCounts:
+    """Record the events an officer filled into a case ledger, reject what does not fit.
+
+    Parameters
+    ----------
+    rows
+        The ledger sheet (headers = its labels), one row per case.
+    file_name
+        Named in every event's provenance and every reject.
+    today
+        Events dated after it are rejected; the clocks are read on it.
+    first_row
+        Spreadsheet row of ``rows``' first row (3: below the note and the header).
+    batch
+        The load batch recorded with each event (default: the file's name).
+
+    Returns
+    -------
+    LedgerCounts
+        Events read, recorded, already recorded (unchanged) and rejected; the rejects
+        (file, row, field, value, reason). Loading the same ledger twice records nothing.
+    """
+    decisions = {label: code for code, label in CASE_DECISION_LABELS.items()}
+    events = ledger_events(rows, file_name, decisions=decisions, first_row=first_row)
+    cases = cases_io.read_cases(engine)
+    recorded = cases_io.read_events(engine)
+    valid, rejects = validate_events(
+        events, cases, policy=policy.cases, recorded=recorded, today=today
+    )
+    new = unrecorded(events, recorded)
+    inserted = cases_io.record_events(engine, valid, batch=batch or file_name.split("/")[-1])
+    refresh_case_clocks(engine, policy=policy, as_of=today)
+    rejected = new - len(valid)
+    return LedgerCounts(
+        read=len(events),
+        recorded=inserted,
+        unchanged=len(events) - inserted - rejected,
+        rejected=rejected,
+        rejects=rejects[list(REJECT_COLUMNS)],
+    )

@@ -27,7 +27,15 @@ from devzone.etl.fields import (
     normalise_header,
 )
 
-__all__ = ["KINDS", "KIND_ALIASES", "MIN_COVERAGE", "detect_kind"]
+__all__ = [
+    "CASE_LEDGER",
+    "CASE_LEDGER_ALIASES",
+    "CASE_LEDGER_LABEL",
+    "KINDS",
+    "KIND_ALIASES",
+    "MIN_COVERAGE",
+    "detect_kind",
+]
 
 
 def F(
@@ -395,6 +403,15 @@ KIND_ALIASES: dict[str, str] = {
     "district": "districts",
     "land_supply": "supply",
 }
+
+
+#: The filled case ledger (案件台账, written by ``devzone cases due --out``): not a
+#: registry table, so not in :data:`KINDS`; recognised by
+#: :func:`devzone.landuse.cases.is_case_ledger` and recorded as case events by
+#: :func:`devzone.etl.hooks.record_case_ledger`.
+CASE_LEDGER = "case_ledger"
+CASE_LEDGER_LABEL = "案件台账"
+CASE_LEDGER_ALIASES = (CASE_LEDGER, "cases", "case", "land_case_event", CASE_LEDGER_LABEL)
 
 
 #: Share of a file's (non-ignored) columns a kind must map to be recognised by --kind auto.

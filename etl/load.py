@@ -40,6 +40,22 @@ Decisions (where the issue is silent):
 * What differs per kind (latest report kept, spatial filling, derived table, link-file
   handling) is declared on the kind's spec (:mod:`devzone.etl.kinds`,
   :mod:`devzone.etl.hooks`); progress reaches the caller through ``progress``.
+* **The filled case ledger** (案件台账, recognised by its 案件编号 and officers'
+  columns, or ``--kind case_ledger``) is not a registry table: each filled date cell is
+  a case event, recorded, unchanged (recorded before) or rejected with its row and
+  field (:func:`devzone.etl.hooks.record_case_ledger`), counted in the summary like the
+  rows of a registry file. Case files are appended to, never replaced, so a ledger is
+  recorded after the registry files of the same call have been committed (in its own
+  transaction).
+* **Server roles** (issue 18): the loading role's scope is read once per load
+  (:func:`devzone.db.roles.current_scope`; none for the owner or on a GeoPackage). For
+  a county or zone role every chunk is checked before it is written
+  (:func:`devzone.db.roles.scope_check`): rows outside the scope go to the rejects with
+  the reason, the rest are written, so row-level security never has to refuse a row
+  half-way through the transaction. A scoped load writes parcels before the land-supply
+  contracts (a zone sees a contract only through its parcel).
+* Every transaction is tagged for the audit trail (:func:`devzone.db.audit.tag_transaction`:
+  the command and the batch); ``load_batch.os_user`` records the operating-system user.
 """
 
 from __future__ import annotations
@@ -53,13 +69,24 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, insert, inspect, update
+from sqlalchemy import Connection, Engine, insert, inspect, select, text, update
 
+from devzone.db.audit import current_command, os_user, tag_transaction
+from devzone.db.io import table_of
+from devzone.db.roles import Scope, current_scope, scope_check
 from devzone.db.schema import LoadBatch
 from devzone.errors import InputError
 from devzone.etl.clean import Cleaned, clean, row_hashes
 from devzone.etl.fields import KindSpec, UnrecognisedFileError, data_notes
-from devzone.etl.kinds import KIND_ALIASES, KINDS, detect_kind
+from devzone.etl.hooks import record_case_ledger
+from devzone.etl.kinds import (
+    CASE_LEDGER,
+    CASE_LEDGER_ALIASES,
+    CASE_LEDGER_LABEL,
+    KIND_ALIASES,
+    KINDS,
+    detect_kind,
+)
 from devzone.etl.link import LinkReport, link_by_holder
 from devzone.etl.locate import assign_keys, read_polygons
 from devzone.etl.read import (
@@ -78,6 +105,8 @@ from devzone.etl.write import (
     upsert,
     utcnow,
 )
+from devzone.landuse.cases import is_case_ledger
+from devzone.policy import Policy, load_policy
 
 __all__ = [
     "REJECT_COLUMNS",
@@ -275,6 +304,9 @@ def _open_source(path: Path, kind: str, encoding: str | None) -> _Source:
         has_geom, total = False, len(raw.frame)
         chunks = [raw]
         notes = list(raw.notes)
+        ledger = _as_ledger(kind, headers)
+        if ledger is not None:
+            return _Source(path, CASE_LEDGER, ledger, total, chunks, notes)
     if kind == "auto":
         k, why = detect_kind(headers, has_geometry=has_geom, file=str(path))
         decided = f"auto: {why}"
@@ -282,6 +314,81 @@ def _open_source(path: Path, kind: str, encoding: str | None) -> _Source:
         k = _resolve_kind(kind, path)
         decided = f"declared: {KINDS[k].label} ({k})"
     return _Source(path, k, decided, total, chunks, notes)
+
+
+def _as_ledger(kind: str, headers: list[object]) -> str | None:
+    """How a file was decided to be the filled case ledger, or None when it is not."""
+    if kind.strip().lower() in CASE_LEDGER_ALIASES or kind.strip() == CASE_LEDGER_LABEL:
+        return f"declared: {CASE_LEDGER_LABEL} ({CASE_LEDGER})"
+    if kind == "auto" and is_case_ledger(headers):
+        return f"auto: {CASE_LEDGER_LABEL} ({CASE_LEDGER}): 案件编号 and the officers' columns"
+    return None
+
+
+@dataclass
+class _LoadScope:
+    """The loading role's scope and what it knows of parcels, links and zones (the
+    ones it sees in the database plus those of this load, as they are accepted)."""
+
+    scope: Scope
+    parcels: pd.DataFrame
+    links: pd.DataFrame
+    zones: dict[str, str]
+
+    @classmethod
+    def read(cls, conn: Connection, scope: Scope) -> _LoadScope:
+        """What the role sees now (row-level security applies to ``conn``)."""
+
+        def rows(name: str, *columns: str) -> pd.DataFrame:
+            table = table_of(name)
+            return pd.read_sql(select(*[table.c[c] for c in columns]), conn)
+
+        return cls(
+            scope,
+            rows("parcel", "parcel_code", "supervision_no", "zone_code"),
+            rows("parcel_enterprise", "parcel_code", "credit_code"),
+            cls._zone_map(rows("dev_zone", "zone_code", "district_code")),
+        )
+
+    @staticmethod
+    def _zone_map(zones: pd.DataFrame) -> dict[str, str]:
+        known = zones.dropna(subset=["zone_code", "district_code"])
+        return dict(zip(known["zone_code"], known["district_code"], strict=True))
+
+    def check(
+        self, spec: KindSpec, frame: pd.DataFrame, headers: dict[str, str]
+    ) -> tuple[np.ndarray, pd.DataFrame]:
+        """Rows of ``frame`` the role may write, and the rejects of the others."""
+        ok, why = scope_check(
+            frame, spec.kind, self.scope, parcels=self.parcels, links=self.links, zones=self.zones
+        )
+        self._learn(spec.table, frame[ok])
+        bad = ~ok
+        columns = [str(w).split(" ", 1)[0] for w in why[bad]]
+        values = [
+            str(frame[c].iloc[i]) if c in frame else ""
+            for c, i in zip(columns, np.flatnonzero(bad), strict=True)
+        ]
+        rejects = pd.DataFrame(
+            {
+                "row": frame["src_row"].to_numpy()[bad],
+                "field": [headers.get(c, c) if c in frame else "" for c in columns],
+                "value": values,
+                "reason": why[bad],
+            }
+        )
+        return ok, rejects
+
+    def _learn(self, table: str, rows: pd.DataFrame) -> None:
+        """Accepted parcels, links and zones become known to the later files."""
+        if table == "parcel":
+            cols = [c for c in ("parcel_code", "supervision_no", "zone_code") if c in rows]
+            self.parcels = pd.concat([self.parcels, rows[cols]], ignore_index=True)
+        elif table == "parcel_enterprise":
+            cols = [c for c in ("parcel_code", "credit_code") if c in rows]
+            self.links = pd.concat([self.links, rows[cols]], ignore_index=True)
+        elif table == "dev_zone" and {"zone_code", "district_code"} <= set(rows.columns):
+            self.zones.update(self._zone_map(rows))
 
 
 @dataclass
@@ -294,6 +401,7 @@ class _FileState:
     polygons: Any = None
     derive_rows: list[pd.DataFrame] = field(default_factory=list)
     located: list[int] = field(default_factory=lambda: [0, 0])  # needed, found
+    scope: _LoadScope | None = None
 
     def location_note(self) -> str | None:
         """What the spatial assignment of missing references did, for the notes."""
@@ -474,6 +582,11 @@ def _prepare_chunk(
     if state.polygons is None and spec.locate is not None:
         sync()
     _fill_by_location(conn, state, frame, geoms)
+    if state.scope is not None and len(frame):
+        ok, outside = state.scope.check(spec, frame, cleaned.headers)
+        frame = frame[ok].reset_index(drop=True)
+        geoms = geoms[ok] if geoms is not None else None
+        rejects.append(outside)
     for column, value in spec.stamp:
         frame[column] = value
     out = (
@@ -543,12 +656,18 @@ def write_rejects(path: str | Path, rejects: pd.DataFrame) -> Path:
     return path
 
 
-def _sorted_sources(sources: list[_Source]) -> list[_Source]:
-    order = {k: i for i, k in enumerate(KINDS)}
-    return sorted(sources, key=lambda s: order[s.kind])
+def _sorted_sources(sources: list[_Source], *, scoped: bool = False) -> list[_Source]:
+    """Sources in write order (:data:`KINDS`; a scoped role's parcels before the supply
+    contracts it sees through them; case ledgers last)."""
+    kinds = list(KINDS)
+    if scoped and "parcels" in kinds and "supply" in kinds:
+        kinds.remove("parcels")
+        kinds.insert(kinds.index("supply"), "parcels")
+    order = {k: i for i, k in enumerate(kinds)}
+    return sorted(sources, key=lambda s: order.get(s.kind, len(order)))
 
 
-def load_paths(
+def load_paths(  # noqa: PLR0913 (keyword-only options of the one load entry point)
     engine: Engine,
     paths: Iterable[str | Path],
     *,
@@ -558,6 +677,7 @@ def load_paths(
     encoding: str | None = None,
     link: bool | None = None,
     progress: Progress | None = None,
+    policy: Policy | None = None,
 ) -> LoadSummary:
     """Load export files into the database, atomically, idempotently.
 
@@ -583,6 +703,9 @@ def load_paths(
     progress
         Called with ``(file name, records done, records in the file or 0)`` when a file
         starts and after each chunk (see :data:`Progress`); the CLI draws a bar.
+    policy
+        The policy a filled case ledger is validated with (default: ``data/policy/``);
+        its events may not be dated after today.
 
     Returns
     -------
@@ -596,29 +719,84 @@ def load_paths(
     """
     _ensure_tables(engine)
     summary = LoadSummary()
+    scope = current_scope(engine)  # once per load; None: the owner, or a GeoPackage
     sources = _open_sources([Path(p) for p in paths], kind, encoding, summary)
+    sources = _sorted_sources(sources, scoped=scope is not None)
+    registry = [s for s in sources if s.kind in KINDS]
+    ledgers = [s for s in sources if s.kind == CASE_LEDGER]
     reject_parts: list[pd.DataFrame] = []
     started = utcnow()
+    command = current_command("etl load") or "etl load"
     with engine.begin() as conn:
+        tag_transaction(conn, command)
         summary.batch_id = _start_batch(conn, sources, started)
-        for source in sources:
+        tag_transaction(conn, command, summary.batch_id)
+        known = _LoadScope.read(conn, scope) if scope is not None and registry else None
+        for source in registry:
             prov = {
                 "src_file": str(source.path),
                 "batch_id": summary.batch_id,
                 "loaded_at": started,
             }
             _load_source(
-                conn, source, summary, prov, crs=crs, progress=progress, rejects=reject_parts
+                conn,
+                source,
+                summary,
+                prov,
+                crs=crs,
+                progress=progress,
+                rejects=reject_parts,
+                scope=known,
             )
-        if _wants_links(link, sources):
+        if registry and _wants_links(link, registry):
             summary.links = link_by_holder(conn, batch_id=summary.batch_id)
-        _finish_batch(conn, summary)
+        if not ledgers:
+            _finish_batch(conn, summary)
+    if ledgers:
+        pol = policy if policy is not None else load_policy()
+        for source in ledgers:
+            _load_ledger(engine, source, summary, reject_parts, policy=pol)
+        with engine.begin() as conn:
+            tag_transaction(conn, command, summary.batch_id)
+            _finish_batch(conn, summary)
     parts = [p for p in reject_parts if len(p)]
     summary.rejects = (
         pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=REJECT_COLUMNS)
     )
     _write_reject_files(summary, rejects)
     return summary
+
+
+def _load_ledger(
+    engine: Engine,
+    source: _Source,
+    summary: LoadSummary,
+    rejects: list[pd.DataFrame],
+    *,
+    policy: Policy,
+) -> None:
+    """Record a filled case ledger's events (:func:`devzone.etl.hooks.record_case_ledger`)."""
+    fsum = FileSummary(str(source.path), source.kind, source.decided)
+    fsum.notes.extend(source.notes)
+    summary.files.append(fsum)
+    for raw in _iter(source.chunks):
+        _add_data_notes(summary, raw)
+        first = int(raw.row_numbers[0]) if len(raw.row_numbers) else 1
+        counts = record_case_ledger(
+            engine,
+            raw.frame,
+            str(source.path),
+            today=dt.date.today(),
+            policy=policy,
+            first_row=first,
+            batch=str(summary.batch_id),
+        )
+        fsum.read += counts.read
+        fsum.inserted += counts.recorded
+        fsum.unchanged += counts.unchanged
+        fsum.rejected += counts.rejected
+        rejects.append(counts.rejects.reindex(columns=REJECT_COLUMNS))
+    fsum.notes.append("每个已填日期 = 一条案件记录 (one case event per filled date cell)")
 
 
 def _ensure_tables(engine: Engine) -> None:
@@ -653,19 +831,29 @@ def _open_sources(
         raise InputError(
             "nothing to load: " + "; ".join(f"{d['file']}: {d['reason']}" for d in summary.skipped)
         )
-    return _sorted_sources(opened)
+    return opened
 
 
 def _start_batch(conn: Connection, sources: list[_Source], started: dt.datetime) -> int:
-    """Insert this load's ``load_batch`` row; its ``fid``."""
-    batch_id = conn.execute(
-        insert(LoadBatch).values(
-            started_at=started,
-            files="\n".join(str(s.path) for s in sources),
-            kinds=",".join(dict.fromkeys(s.kind for s in sources)),
-            tool_version=_version(),
-        )
-    ).inserted_primary_key[0]
+    """Insert this load's ``load_batch`` row; its ``fid``.
+
+    ``os_user`` (and ``db_role`` where the schema has it) say who loaded; a GeoPackage
+    created before the column existed gets it added.
+    """
+    values: dict[str, Any] = {
+        "started_at": started,
+        "files": "\n".join(str(s.path) for s in sources),
+        "kinds": ",".join(dict.fromkeys(s.kind for s in sources)),
+        "tool_version": _version(),
+    }
+    stored = {c["name"] for c in inspect(conn).get_columns("load_batch")}
+    if "os_user" not in stored:
+        conn.execute(text("ALTER TABLE load_batch ADD COLUMN os_user VARCHAR"))
+    values["os_user"] = os_user()
+    if "db_role" in LoadBatch.__table__.c and "db_role" in stored:
+        role = "SELECT current_user" if conn.dialect.name == "postgresql" else None
+        values["db_role"] = conn.execute(text(role)).scalar() if role else None
+    batch_id = conn.execute(insert(LoadBatch).values(**values)).inserted_primary_key[0]
     return int(batch_id)
 
 
@@ -678,12 +866,13 @@ def _load_source(
     crs: str | None,
     progress: Progress | None,
     rejects: list[pd.DataFrame],
+    scope: _LoadScope | None = None,
 ) -> None:
     """Load one file chunk by chunk (cleaning the next chunk while one is written)."""
     fsum = FileSummary(str(source.path), source.kind, source.decided)
     fsum.notes.extend(source.notes)
     summary.files.append(fsum)
-    state = _FileState(KINDS[source.kind], fsum)
+    state = _FileState(KINDS[source.kind], fsum, scope=scope)
     deferred = defer_indexes(conn, state.spec.table, source.total)
     writer = _Writer(conn)
     done = 0

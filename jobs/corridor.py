@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from devzone.db.engine import redact
 from devzone.db.io import parcels_with_contract, read, synthetic_data, table_of, write_frame
 from devzone.errors import InputError
+from devzone.jobs.scope import require_city
 from devzone.policy import Policy, load_policy
 from devzone.policy.sections import CorridorPolicy
 from devzone.reports.zone_reports import write_corridor_report
@@ -216,6 +217,7 @@ def run_corridor_report(
         ``outputs`` and ``headline`` (corridor and city growth, contribution, pull,
         verdicts).
     """
+    require_city(engine, "report corridor")  # a city-wide comparison
     cpol = (policy or load_policy(config)).corridor
     zones = read(engine, "dev_zone")
     geom = corridor_geometry(read(engine, "district", required=False), zones, policy=cpol)

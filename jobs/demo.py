@@ -101,7 +101,7 @@ def run_demo(
         results,
         on_step,
     )
-    _step(
+    _step(  # proposes the cases too (land_case); the demo records no officer's event
         f"闲置土地 idle land as of {as_of}",
         lambda: run_idle(engine, as_of=as_of, out_dir=out_dir / "idle"),
         results,

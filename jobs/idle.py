@@ -7,7 +7,9 @@ buildings and enterprises; computes :func:`devzone.landuse.idle.idle_status`,
 :func:`devzone.landuse.supervision.zone_summary` and
 :func:`devzone.landuse.exit.exit_candidates`; writes the result tables
 ``parcel_idle_status``, ``zone_idle_summary`` and ``exit_candidate`` with
-:func:`devzone.db.io.write_frame` (replacing the rows of the same as-of date), the ledger
+:func:`devzone.db.io.write_frame` (replacing the rows of the same as-of date), proposes a
+case for each idle parcel and exit candidate without an open one
+(:func:`devzone.jobs.cases.propose_idle_cases`: never a duplicate, never a reset), the ledger
 ``闲置土地台账_<as-of>.xlsx`` (:func:`devzone.reports.idle_ledger.write_ledger`) and the
 notices of every idle parcel (``notices/<宗地代码>/*.html``,
 :func:`devzone.reports.notices.render_notices`).
@@ -27,6 +29,8 @@ import shapely
 from sqlalchemy import Engine
 
 from devzone.db.io import parcels_with_contract, read, synthetic_data, write_frame
+from devzone.jobs.cases import propose_idle_cases
+from devzone.jobs.scope import SCOPE_KEY, scope_label, scope_name
 from devzone.landuse.exit import exit_candidates
 from devzone.landuse.idle import FEE_DUE_STATUSES, idle_status
 from devzone.landuse.idle_causes import TO_CONFIRM
@@ -168,6 +172,7 @@ def _write_files(
         results["exit_candidate"],
         as_of=as_of,
         routes=policy.exit.disposal_routes,
+        scope=scope_label(engine),
     )
     notices = render_notices(
         status,
@@ -224,12 +229,14 @@ def run_idle(
     write_frame(engine, "parcel_idle_status", status_frame(status, units), replace_where=where)
     write_frame(engine, "zone_idle_summary", results["zone_idle_summary"], replace_where=where)
     write_frame(engine, "exit_candidate", results["exit_candidate"], replace_where=where)
+    new_cases = propose_idle_cases(engine, as_of=as_of, policy=pol)  # never resets a case
 
     outputs: list[Path] = []
     notices: list[Path] = []
     if out_dir is not None:
         outputs, notices = _write_files(engine, Path(out_dir), results, as_of=as_of, policy=pol)
-    return {
-        "outputs": outputs,
-        "headline": _headline(status, results["exit_candidate"], len(notices)),
-    }
+    scope = scope_name(engine)  # a county or zone role judges its own land (RLS)
+    headline = {SCOPE_KEY: scope} if scope else {}
+    headline.update(_headline(status, results["exit_candidate"], len(notices)))
+    headline["新立案件 cases proposed"] = len(new_cases)
+    return {"outputs": outputs, "headline": headline}

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, func, inspect, select
 
 from devzone.db.io import read, table_of
 from devzone.errors import ConfigError, InputError
+from devzone.jobs.scope import SCOPE_KEY, scope_name
 from devzone.landuse.performance import parcel_area_m2
 from devzone.maps.build import basemap_of, build_map, render_html
 from devzone.maps.data import MapData
@@ -425,4 +426,7 @@ def run_map(
             f"cannot write the map ({exc.strerror}); choose another --out", file=str(out)
         ) from exc
     headline["文件大小 size (MB)"] = round(out.stat().st_size / 1e6, 2)
+    scope = scope_name(engine)  # a county or zone role maps its own land (RLS)
+    if scope:
+        headline = {SCOPE_KEY: scope, **headline}
     return {"outputs": [out], "headline": headline, "network": network}

@@ -35,6 +35,7 @@ from sqlalchemy import Engine
 
 from devzone.db.io import TableMissing, parcels_with_contract, read, synthetic_data, write_frame
 from devzone.errors import InputError
+from devzone.jobs.scope import SCOPE_KEY, scope_label, scope_name
 from devzone.landuse.intensity import parcel_intensity
 from devzone.landuse.performance import (
     enterprise_land,
@@ -405,6 +406,7 @@ def run_score(
         ``{"outputs": [Path, ...], "headline": {label: value}}``.
     """
     policy = load_policy(config)
+    scope = scope_name(engine)  # a county or zone role computes on its own land (RLS)
     alternative = load_policy(config, what_if_config) if what_if_config is not None else None
     frames = load_inputs(engine)
     _check_inputs(frames, year)
@@ -425,9 +427,11 @@ def run_score(
             synthetic=synthetic_data(engine),
             source_files=_source_files(frames),
             differences=differences,
+            scope=scope_label(engine),
         )
         outputs.append(path)
-    headline = _headline(results)
+    headline = {SCOPE_KEY: scope} if scope else {}
+    headline.update(_headline(results))
     if differences is not None:
         headline["情景改档企业 what-if grade changes"] = len(differences)
     return {"outputs": outputs, "headline": headline}

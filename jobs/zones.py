@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 from devzone.db.engine import redact
 from devzone.db.io import parcels_with_contract, read, synthetic_data, write_frame
 from devzone.jobs.corridor import result_columns
+from devzone.jobs.scope import require_city
 from devzone.policy import Policy, load_policy
 from devzone.policy.sections import ZonesPolicy
 from devzone.reports.zone_reports import write_fit_workbook, write_zone_rank_report
@@ -255,6 +256,7 @@ def run_zone_rank(
         ``outputs`` (paths written) and ``headline`` (zones ranked, first of each type,
         misfit parcels, registry problems).
     """
+    require_city(engine, "zones rank")  # a county or zone role would rank a fragment
     pol = policy or load_policy(config)
     inputs, fit = _zone_inputs(engine, year=year, zpol=pol.zones)
     current, _previous = evaluate_zones(

@@ -28,6 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "AxisPoint",
     "Basemap",
+    "CaseClocks",
+    "CaseDocument",
+    "CasesPolicy",
     "CorridorPolicy",
     "CorridorTargets",
     "EntryRule",
@@ -111,6 +114,46 @@ class ExitPolicy(Section):
     disposal_routes: list[str]  #: the seed's five routes (股份合作 … 收回处置)
     tax_relief_reasons: list[str]  #: reasons whose land qualifies for tax relief
     status_aliases: dict[str, str]  #: 经营状态 text → enterprise.status code
+
+
+# --- [cases] --------------------------------------------------------------------------
+
+
+class CaseClocks(Section):
+    """[cases.clocks] — the statutory time limits of the idle-land procedure."""
+
+    investigation_days: Days  #: Art. 9: 调查通知书 within this many days of finding
+    answer_days: Days  #: Art. 9: the holder answers within this many days of service
+    hearing_request_working_days: Days  #: 国土资源听证规定: hearing requested within (UNCONFIRMED)
+    fee_payment_days: Days  #: Art. 14: fee paid within this many days of service
+    cancel_registration_days: Days  #: registration cancelled within this many days
+    max_extension_years: Annotated[int, Field(ge=1)]  #: Art. 12 (一): extension ≤ 1 year
+    review_days: Days  #: 行政复议法: 60 days
+    suit_months: Annotated[int, Field(ge=1)]  #: 行政诉讼法 Art. 46: 6 months
+
+
+class CaseDocument(Section):
+    """[cases.documents.<kind>] — one official document and the event that serves it."""
+
+    template: str  #: file name in the templates folder
+    title: str  #: 标题
+    event: str  #: event type recorded when the document is served
+    basis: str  #: legal basis quoted in the text
+
+
+class CasesPolicy(Section):
+    """[cases] — case tracking (案件): states, transitions, clocks and documents."""
+
+    templates_dir: str  #: folder of the .docx templates ("" → shipped ones)
+    doc_no_prefix: str  #: 文号 prefix
+    case_id_prefixes: dict[str, str]  #: procedure → case-id prefix
+    review_body: str  #: 复议机关 named in the appeal paragraph
+    court: str  #: court named in the appeal paragraph
+    clocks: CaseClocks
+    transitions: dict[str, str]  #: event type → state it moves the case to
+    requires: dict[str, list[str]]  #: event type → events one of which must precede it
+    routes: dict[str, list[str]]  #: procedure → disposal routes offered in the ledger
+    documents: dict[str, CaseDocument]
 
 
 # --- [intensity] ---------------------------------------------------------------------
@@ -305,3 +348,4 @@ class Policy(Section):
     zones: ZonesPolicy
     corridor: CorridorPolicy
     maps: MapsPolicy
+    cases: CasesPolicy

@@ -170,6 +170,7 @@ def write_ledger(
     *,
     as_of: dt.date,
     routes: Sequence[str],
+    scope: str | None = None,
 ) -> Path:
     """Write the 闲置土地台账 workbook: parcels, per-zone totals, exit list, categories.
 
@@ -185,6 +186,9 @@ def write_ledger(
     routes
         The disposal routes (``[exit] disposal_routes``), offered as a drop-down list on
         the exit sheet's route column.
+    scope
+        ``"范围: <zone or county>"`` when a county or zone role ran it: ends every
+        sheet's note line.
 
     Returns
     -------
@@ -204,6 +208,7 @@ def write_ledger(
     unknown = int((status["status"].isin(IDLE_STATUSES) & status["idle_fee_wan"].isna()).sum())
     if unknown:
         note += f"; 闲置费合计未含 {unknown} 宗价款缺失的闲置土地 (闲置费未知)"
+    note += f" {scope}" if scope else ""
     frames = (ledger, per_zone(status, summary), ex, cats)
     sheets = {name: _blank_missing(df) for name, df in zip(SHEETS, frames, strict=True)}
     validations = {"退出候选": {"disposal_route": list(routes)}} if routes else None

@@ -259,6 +259,7 @@ def write_score_workbook(
     synthetic: bool,
     source_files: Sequence[str] = (),
     differences: pd.DataFrame | None = None,
+    scope: str | None = None,
 ) -> Path:
     """Write the planners' workbook (企业评价, 宗地效益, 宗地集约, 企业排行榜, 等级变化, 说明).
 
@@ -273,6 +274,9 @@ def write_score_workbook(
     differences
         What-if grade differences (:func:`devzone.landuse.ranking.grade_differences`):
         a 情景对比 sheet.
+    scope
+        ``"范围: <zone or county>"`` when a county or zone role ran it: ends every
+        sheet's note line.
 
     Returns
     -------
@@ -296,6 +300,7 @@ def write_score_workbook(
     sheets["说明"] = method_sheet(policy, year, synthetic=synthetic, source_files=source_files)
     notes = {
         name: f"{year} 年度 {name} — devzone 亩均效益评价 (方法与依据见“说明”页)"
+        + (f" {scope}" if scope else "")
         for name in sheets
         if name != "说明"
     }

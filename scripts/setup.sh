@@ -2,7 +2,8 @@
 # Set up devzone on a fresh Debian/Ubuntu machine: system packages (when missing),
 # a virtualenv in .venv, and the package itself (editable).
 #   scripts/setup.sh          # what the main job (`make demo`) needs
-#   scripts/setup.sh test     # also PostGIS + a test database, Chromium, CJK fonts
+#   scripts/setup.sh test     # also PostGIS + a test database, Chromium, CJK fonts,
+#                             # LibreOffice (headless) and poppler-utils
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE="${1:-run}"
@@ -32,6 +33,10 @@ if [ "$MODE" = "test" ]; then
   # validate_gpkg.py (tests/test_gpkg_validity.py), both for the system Python.
   need python3-qgis
   need python3-gdal
+  # The case documents (DOCX) are opened and converted to PDF by LibreOffice headless and
+  # their text read back with pdftotext (tests/test_documents.py).
+  if ! command -v soffice >/dev/null 2>&1; then need libreoffice-writer-nogui; fi
+  need poppler-utils
 fi
 if [ "$MODE" = "test" ] || [ "$MODE" = "bench" ]; then
   # PostGIS for whichever PostgreSQL major is (or will be) installed.

@@ -5,7 +5,8 @@ backends. PostGIS comes from ``DEVZONE_TEST_PG`` (default
 ``postgresql://postgres@127.0.0.1:5432/devzone_test``, which ``make test`` creates).
 When it is unreachable the PostGIS cases skip on a developer machine, and **fail**
 under ``CI=true`` (or with ``--require-services``), so CI can never pass without them.
-The same rule holds for the browser (``/usr/bin/chromium``).
+The same rule holds for the browser (``/usr/bin/chromium``) and for LibreOffice +
+pdftotext (``office_tools``).
 """
 
 from __future__ import annotations
@@ -162,6 +163,19 @@ def chromium_path(request: pytest.FixtureRequest) -> str:
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         missing_service(request.config, f"Chromium not found at {CHROMIUM}")
     return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def office_tools(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """(soffice, pdftotext): LibreOffice headless and poppler (fails under CI when missing)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    pdftotext = shutil.which("pdftotext")
+    if not soffice or not pdftotext:
+        missing_service(
+            request.config,
+            "LibreOffice (libreoffice-writer-nogui) or pdftotext (poppler-utils) not installed",
+        )
+    return str(soffice), str(pdftotext)
 
 
 @pytest.fixture(scope="session")

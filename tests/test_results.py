@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from devzone.db.io import TableMissing, read, result_table, write_frame
+from devzone.db.io import CASE_TABLES, TableMissing, read, result_table, write_frame
 from devzone.db.results import RESULT_TABLES
 from devzone.errors import DatabaseError
 
@@ -31,6 +31,14 @@ def test_a_frame_with_other_columns_is_refused(engine) -> None:  # type: ignore[
 def test_only_result_tables_are_written() -> None:
     with pytest.raises(DatabaseError, match="not a result table"):
         result_table("parcel")
+
+
+@pytest.mark.parametrize("table", CASE_TABLES)
+def test_the_case_files_are_never_replaced_by_write_frame(engine, table: str) -> None:  # type: ignore[no-untyped-def]
+    """Cases and their events are the officers' records: appended by db.cases_io only."""
+    columns = [c.name for c in result_table(table).c if c.name != "fid"]
+    with pytest.raises(DatabaseError, match="case file"):
+        write_frame(engine, table, pd.DataFrame(columns=columns))
 
 
 def test_a_result_round_trips_with_its_geometry(engine) -> None:  # type: ignore[no-untyped-def]
@@ -56,7 +64,11 @@ def test_every_result_table_of_the_demo_is_filled_and_gpkg_native(demo_out: Path
     geometry is GeoPackage binary ('GP' magic), not a SpatiaLite blob."""
     con = sqlite3.connect(demo_out / "landbase.gpkg")
     counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in RESULT_TABLES}
-    assert [t for t, n in counts.items() if n == 0] == []
+    # land_case is filled by the cases `devzone idle` proposes (db.cases_io, not
+    # write_frame); land_case_event holds what officers record through a filled case
+    # ledger, and the demo loads none: it exists (GeoPackage-registered) and is empty.
+    assert counts["land_case"] > 0
+    assert [t for t, n in counts.items() if n == 0] == ["land_case_event"]
     spatial = [r[0] for r in con.execute("SELECT table_name FROM gpkg_geometry_columns")]
     for table in spatial:
         bad = con.execute(
