@@ -154,6 +154,7 @@ def clean(
     mapping = _mapping(raw, spec)
     draft, rows, texts = _non_blank(raw, mapping)
     _parse_columns(draft, spec, mapping, texts)
+    _mark_bad_cells(draft, raw, rows)
     _check_required(draft, spec)
     _check_codes(draft)
     _check_orders(draft)
@@ -223,7 +224,10 @@ def _parse_columns(
         if f.ftype == "text":
             draft.out[name] = texts[header]
         elif f.ftype == "code":
-            draft.out[name] = _code(texts[header])
+            text = texts[header]
+            if name == "credit_code":  # python-stdnum's compact(): no spaces or hyphens
+                text = text.str.replace(r"[\s\-‐‑–—－]+", "", regex=True)
+            draft.out[name] = _code(text)
         else:
             _PARSERS[f.ftype](draft, f, str(header), draft.cells[header], unit)
 
@@ -280,6 +284,17 @@ _PARSERS = {
     "int": _parse_number,
     "bool": _parse_bool,
 }
+
+
+def _mark_bad_cells(draft: Draft, raw: RawTable, rows: np.ndarray) -> None:
+    """Cells the reader found without a value (a formula without a saved result, an
+    error cell) become rejects with their reason, never blanks."""
+    mapped = set(draft.headers.values())
+    for row, header, text, why in raw.bad_cells:
+        if header not in mapped:
+            continue
+        mask = rows == row
+        draft.problems.add(mask, header, np.full(len(rows), text, dtype=object), why)
 
 
 def _check_required(draft: Draft, spec: KindSpec) -> None:
