@@ -17,7 +17,7 @@ Examples
 ...     csv_records('a,b,c\\n1,"oops,3\\n4,5,6\\n7,8,9\\n10,11,12"\\n', ",", file="f.csv")
 ... except Exception as exc:
 ...     print(exc)
-f.csv, row 2, field 2: a quote (") opens a cell on line 2 that closes only on line 5, so the records of lines 3–5 would be merged into one; remove the stray quote or close it where the cell ends
+file f.csv, row 2, field 2: a quote (") opens a cell on line 2 that closes only on line 5, so the records of lines 3–5 would be merged into one; remove the stray quote or close it where the cell ends
 """
 
 from __future__ import annotations

@@ -54,8 +54,11 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` as UTF-8 CSV with BOM (Excel opens it), every cell neutralised."""
+    """Write ``frame`` as UTF-8 CSV with BOM (Excel opens it), every cell neutralised.
+
+    Lines end in CRLF, as Excel writes them, so a cell holding a lone CR is quoted
+    (with LF endings a CR inside a cell would split the record)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    safe_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")
+    safe_frame(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return path

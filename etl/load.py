@@ -58,6 +58,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, inspect, update
 
 from devzone.db.schema import LoadBatch
+from devzone.policy import load_policy
+from devzone.policy.sections import EtlPolicy
 from devzone.errors import InputError
 from devzone.etl.clean import Cleaned, clean, row_hashes
 from devzone.etl.count import csv_records, vector_layers
@@ -379,6 +381,7 @@ class _FileState:
     polygons: Any = None
     derive_rows: list[pd.DataFrame] = field(default_factory=list)
     located: list[int] = field(default_factory=lambda: [0, 0])  # needed, found
+    policy: EtlPolicy | None = None
 
     def location_note(self) -> str | None:
         """What the spatial assignment of missing references did, for the notes."""
@@ -540,7 +543,7 @@ def _prepare_chunk(
     """Clean, de-duplicate and complete one chunk (CPU work; reads the database only
     after ``sync()`` has waited for the chunk being written)."""
     spec, summary = state.spec, state.summary
-    cleaned = clean(raw, spec, declared_crs=crs, resolved_crs=state.crs)
+    cleaned = clean(raw, spec, declared_crs=crs, resolved_crs=state.crs, policy=state.policy)
     if state.crs is None and cleaned.crs is not None:
         state.crs = cleaned.crs
         summary.notes.append(cleaned.crs[1])
@@ -677,6 +680,7 @@ def load_paths(
     link: bool | None = None,
     progress: Progress | None = None,
     hidden_sheets: bool = False,
+    policy: EtlPolicy | None = None,
 ) -> LoadSummary:
     """Load export files into the database, atomically, idempotently.
 
@@ -704,6 +708,9 @@ def load_paths(
         starts and after each chunk (see :data:`Progress`); the CLI draws a bar.
     hidden_sheets
         Load hidden sheets of a workbook too (skipped and listed otherwise).
+    policy
+        The ``[etl]`` section (placeholders of optional fields); the shipped one when
+        omitted.
 
     Returns
     -------
@@ -716,6 +723,7 @@ def load_paths(
         written then.
     """
     _ensure_tables(engine)
+    etl_policy = policy if policy is not None else load_policy().etl
     summary = LoadSummary()
     sources = _open_sources([Path(p) for p in paths], kind, encoding, summary, hidden_sheets)
     reject_parts: list[pd.DataFrame] = []
@@ -731,7 +739,14 @@ def load_paths(
                     "loaded_at": started,
                 }
                 _load_source(
-                    conn, source, summary, prov, crs=crs, progress=progress, rejects=reject_parts
+                    conn,
+                    source,
+                    summary,
+                    prov,
+                    crs=crs,
+                    progress=progress,
+                    rejects=reject_parts,
+                    policy=etl_policy,
                 )
             if _wants_links(link, sources):
                 summary.links = link_by_holder(conn, batch_id=summary.batch_id)
@@ -816,12 +831,13 @@ def _load_source(
     crs: str | None,
     progress: Progress | None,
     rejects: list[pd.DataFrame],
+    policy: EtlPolicy | None = None,
 ) -> None:
     """Load one file chunk by chunk (cleaning the next chunk while one is written)."""
     fsum = FileSummary(source.label or str(source.path), source.kind, source.decided)
     fsum.notes.extend(source.notes)
     summary.files.append(fsum)
-    state = _FileState(KINDS[source.kind], fsum)
+    state = _FileState(KINDS[source.kind], fsum, policy=policy)
     deferred = defer_indexes(conn, state.spec.table, source.total)
     writer = _Writer(conn)
     done = 0

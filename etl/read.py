@@ -68,7 +68,11 @@ def sniff_encoding(data: bytes) -> str:
 
 
 def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
-    enc = encoding or sniff_encoding(data)
+    try:
+        enc = encoding or sniff_encoding(data)
+    except InputError as exc:
+        message = str(exc).split(": ", 1)[-1] if exc.row is not None else str(exc)
+        raise InputError(message, file=str(path), row=exc.row) from exc
     if enc.lower().replace("-", "") in ("utf8", "utf8sig") and data.startswith(codecs.BOM_UTF8):
         enc = "utf-8-sig"
     try:
@@ -327,7 +331,17 @@ def _read_json(path: Path, encoding: str | None) -> RawTable:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"invalid JSON: {exc.msg}", file=str(path), row=exc.lineno) from exc
-        records = [r if isinstance(r, dict) else {"value": r} for r in data]
+        if not isinstance(data, list):
+            data = [data]
+        odd = next((i for i, r in enumerate(data, start=1) if not isinstance(r, dict)), None)
+        if odd is not None:
+            raise InputError(
+                f"record {odd} of the JSON array is not an object of named fields "
+                f"({str(data[odd - 1])[:40]!r}); every record must be {{\"字段\": 值, …}}",
+                file=str(path),
+                row=odd,
+            )
+        records = list(data)
         lines = list(range(1, len(records) + 1))
     else:
         label = "line"

@@ -31,6 +31,7 @@ __all__ = [
     "CorridorPolicy",
     "CorridorTargets",
     "EntryRule",
+    "EtlPolicy",
     "ExitPolicy",
     "GradeCuts",
     "IdleNoticePolicy",
@@ -282,6 +283,18 @@ class MapsPolicy(Section):
     zones: ZoneStyle
 
 
+# --- [etl] ----------------------------------------------------------------------------
+
+
+class EtlPolicy(Section):
+    """[etl] — conventions of the registry exports (``devzone etl load``)."""
+
+    #: cells of an optional field read as blank (with a note in the load summary)
+    placeholders: list[str]
+    #: further placeholders of optional date fields (未开工 …)
+    date_placeholders: list[str]
+
+
 class Policy(Section):
     """The whole policy: one section per TOML table."""
 
@@ -292,3 +305,4 @@ class Policy(Section):
     zones: ZonesPolicy
     corridor: CorridorPolicy
     maps: MapsPolicy
+    etl: EtlPolicy
