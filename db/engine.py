@@ -15,6 +15,7 @@ DB-API module able to load extensions (``pysqlite3-binary``; the standard librar
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
@@ -55,11 +56,33 @@ def resolve_url(db: str | None = None) -> str:
 
 
 def redact(url: str) -> str:
-    """The URL with any password replaced by ``***`` (safe to print or log)."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url.split("@")[-1] if "@" in url else url
+    """The URL with any password replaced by ``***`` (safe to print or log).
+
+    Not parsed by a URL parser (which may split an unescaped ``@`` or ``/`` in the
+    password wrongly, or fail on a bad port): everything between ``user:`` and the
+    last ``@`` before the query is the password, and a ``password=`` query parameter
+    is hidden too.
+
+    Examples
+    --------
+    >>> redact("postgresql://u:ab@SeCrEt@host/db")
+    'postgresql://u:***@host/db'
+    >>> redact("postgresql://u:a/b:c%40d@host:5x/db?sslmode=require&password=x")
+    'postgresql://u:***@host:5x/db?sslmode=require&password=***'
+    >>> redact("gpkg:///landbase.gpkg")
+    'gpkg:///landbase.gpkg'
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    main, q, query = rest.partition("?")
+    if "@" in main:
+        userinfo, _, host = main.rpartition("@")
+        user, colon, _ = userinfo.partition(":")
+        main = f"{user}:***@{host}" if colon else f"{user}@{host}"
+    if q:
+        query = re.sub(r"(?i)(^|&)(password|passwd|pwd)=[^&]*", r"\1\2=***", query)
+    return f"{scheme}://{main}{q}{query}"
 
 
 def is_geopackage(url_or_engine: str | Engine) -> bool:
@@ -171,7 +194,7 @@ def make_engine(db: str | None = None, *, create: bool = False) -> Engine:
     url = resolve_url(db)
     try:
         backend = make_url(url).get_backend_name()
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
         raise DatabaseError(
             f"{redact(url)!r} is not a database URL. Use a GeoPackage path such as "
             "`landbase.gpkg` / `gpkg:///landbase.gpkg`, or "
