@@ -44,6 +44,7 @@ Decisions (where the issue is silent):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import os
@@ -761,7 +762,8 @@ def load_paths(
             staged = _stage_reject_files(summary, rejects)
     except BaseException:
         for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
         raise
     for tmp, final in staged:
         os.replace(tmp, final)
@@ -928,9 +930,9 @@ def _stage_reject_files(summary: LoadSummary, rejects: str | Path | None) -> lis
         try:
             write_csv(frame, tmp)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            for done, _ in staged:
-                done.unlink(missing_ok=True)
+            for done in (tmp, *(d for d, _ in staged)):
+                with contextlib.suppress(OSError):
+                    done.unlink(missing_ok=True)
             raise InputError(
                 f"the rejects file cannot be written ({exc.strerror or exc}); nothing was "
                 f"loaded — free disk space or choose another --rejects path and load again",
