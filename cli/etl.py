@@ -32,7 +32,7 @@ def _fail(exc: DevzoneError) -> None:
 
 
 @app.command("load")
-def load(
+def load(  # noqa: PLR0913 (one parameter per command-line option)
     paths: Annotated[list[Path], typer.Argument(help="Export files to load.", show_default=False)],
     kind: Annotated[
         str,

@@ -59,8 +59,6 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, inspect, update
 
 from devzone.db.schema import LoadBatch
-from devzone.policy import load_policy
-from devzone.policy.sections import EtlPolicy
 from devzone.errors import InputError
 from devzone.etl.clean import Cleaned, clean, row_hashes
 from devzone.etl.count import csv_records, vector_layers
@@ -86,6 +84,8 @@ from devzone.etl.write import (
     upsert,
     utcnow,
 )
+from devzone.policy import load_policy
+from devzone.policy.sections import EtlPolicy
 
 __all__ = [
     "REJECT_COLUMNS",
@@ -278,7 +278,8 @@ def _open_source(
         if not tables:
             first = next((s["reason"] for s in skipped if "hidden" not in s["reason"]), None)
             raise UnrecognisedFileError(
-                first or "; ".join(f"{s['file']}: {s['reason']}" for s in skipped)
+                first
+                or "; ".join(f"{s['file']}: {s['reason']}" for s in skipped)
                 or "the workbook has no data",
                 file=str(path),
             )
@@ -670,7 +671,7 @@ def _sorted_sources(sources: list[_Source]) -> list[_Source]:
     return sorted(sources, key=lambda s: order[s.kind])
 
 
-def load_paths(
+def load_paths(  # noqa: PLR0913 (keyword-only options of the one public call)
     engine: Engine,
     paths: Iterable[str | Path],
     *,
@@ -906,7 +907,9 @@ def _finish_batch(conn: Connection, summary: LoadSummary) -> None:
     )
 
 
-def _stage_reject_files(summary: LoadSummary, rejects: str | Path | None) -> list[tuple[Path, Path]]:
+def _stage_reject_files(
+    summary: LoadSummary, rejects: str | Path | None
+) -> list[tuple[Path, Path]]:
     """Write the rejects CSV and, next to it, the holder names that matched no
     enterprise, as temporary files renamed after the commit; ``(temporary, final)``.
 

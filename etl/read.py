@@ -206,7 +206,9 @@ def _read_excel(path: Path) -> RawTable:
     tables, skipped = read_workbook(path)
     if tables:
         return tables[0]
-    raise InputError("; ".join(s["reason"] for s in skipped) or "the workbook has no data", file=str(path))
+    raise InputError(
+        "; ".join(s["reason"] for s in skipped) or "the workbook has no data", file=str(path)
+    )
 
 
 def read_workbook(
@@ -337,7 +339,7 @@ def _read_json(path: Path, encoding: str | None) -> RawTable:
         if odd is not None:
             raise InputError(
                 f"record {odd} of the JSON array is not an object of named fields "
-                f"({str(data[odd - 1])[:40]!r}); every record must be {{\"字段\": 值, …}}",
+                f'({str(data[odd - 1])[:40]!r}); every record must be {{"字段": 值, …}}',
                 file=str(path),
                 row=odd,
             )
@@ -404,8 +406,12 @@ _GBK_NAMES = {"gbk", "936", "cp936", "gb2312", "gb18030", "ansi 936", "windows-9
 def _cpg_conflict(path: Path, notes: list[str]) -> str | None:
     """A ``.cpg`` declaring GBK beside a ``.dbf`` whose text is UTF-8 (multi-byte, valid):
     the data wins, and the conflict is noted. Returns the encoding to read with."""
-    cpg = next((p for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG")) if p.exists()), None)
-    dbf = next((p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None)
+    cpg = next(
+        (p for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG")) if p.exists()), None
+    )
+    dbf = next(
+        (p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None
+    )
     if cpg is None or dbf is None:
         return None
     declared = cpg.read_text(errors="replace").strip()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
 from test_etl_builders import SUPPLY_HEADER, sup_no, supply_rows
 from typer.testing import CliRunner
 
@@ -76,7 +77,7 @@ def test_kill_9_mid_load_leaves_the_database_as_before(db_url, tmp_path):
     script = textwrap.dedent(
         """
         import sys, time
-        import devzone.etl.load as L
+        import devzone.etl.load as etl_load
         from devzone.db.engine import make_engine
         original = L._finish_batch
         def stall(conn, summary):  # every row written, the commit not yet done
@@ -102,10 +103,10 @@ def test_kill_9_mid_load_leaves_the_database_as_before(db_url, tmp_path):
 
 
 def test_dropped_connection_rolls_back_with_one_paragraph(pg_url, tmp_path, monkeypatch):
-    import devzone.etl.load as L
+    import devzone.etl.load as etl_load
 
     before = _prepared(pg_url, tmp_path)
-    original = L._finish_batch
+    original = etl_load._finish_batch
     killer = make_engine(pg_url)
 
     def drop(conn, summary):  # the server terminates this session mid-load
@@ -114,8 +115,8 @@ def test_dropped_connection_rolls_back_with_one_paragraph(pg_url, tmp_path, monk
             other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
         original(conn, summary)
 
-    monkeypatch.setattr(L, "_finish_batch", drop)
-    with pytest.raises(Exception) as info:
+    monkeypatch.setattr(etl_load, "_finish_batch", drop)
+    with pytest.raises(DBAPIError) as info:
         load_paths(make_engine(pg_url), [_supply_csv(tmp_path / "big.csv", 500)])
     message = explain(info.value)
     _one_paragraph(message)
@@ -138,7 +139,17 @@ def test_full_disk_on_geopackage_ends_in_one_paragraph(tmp_path):
     big = _supply_csv(tmp_path / "big.csv", 20000)
     limit = gpkg.stat().st_size + 64 * 1024
     r = subprocess.run(
-        [str(DEVZONE), "etl", "load", str(big), "--db", str(gpkg), "-q", "--rejects", str(tmp_path / "r.csv")],
+        [
+            str(DEVZONE),
+            "etl",
+            "load",
+            str(big),
+            "--db",
+            str(gpkg),
+            "-q",
+            "--rejects",
+            str(tmp_path / "r.csv"),
+        ],
         capture_output=True,
         text=True,
         preexec_fn=_limit_file_size(limit),
@@ -158,7 +169,15 @@ def test_locked_geopackage_ends_in_one_paragraph(tmp_path):
     holder.execute("BEGIN EXCLUSIVE")  # another program holds the file (QGIS editing)
     try:
         r = subprocess.run(
-            [str(DEVZONE), "etl", "load", str(_supply_csv(tmp_path / "x.csv", 5)), "--db", str(gpkg), "-q"],
+            [
+                str(DEVZONE),
+                "etl",
+                "load",
+                str(_supply_csv(tmp_path / "x.csv", 5)),
+                "--db",
+                str(gpkg),
+                "-q",
+            ],
             capture_output=True,
             text=True,
             timeout=300,
@@ -182,7 +201,17 @@ def test_unwritable_rejects_file_loads_nothing_one_paragraph(db_url, tmp_path):
         csv.writer(fh).writerows([SUPPLY_HEADER, *rows])
     (tmp_path / "file").write_text("not a folder")
     r = CliRunner().invoke(
-        app, ["etl", "load", str(src), "--db", db_url, "-q", "--rejects", str(tmp_path / "file" / "r.csv")]
+        app,
+        [
+            "etl",
+            "load",
+            str(src),
+            "--db",
+            db_url,
+            "-q",
+            "--rejects",
+            str(tmp_path / "file" / "r.csv"),
+        ],
     )
     assert r.exit_code == 2
     _one_paragraph(r.output.replace("\n", " "))

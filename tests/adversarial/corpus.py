@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 import shapely
 from openpyxl import Workbook
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from test_etl_builders import (  # noqa: E402  (the builders live one folder up)
+from test_etl_builders import (
     INDICATOR_HEADER,
     SUPPLY_HEADER,
     credit,
@@ -100,7 +99,7 @@ def _xlsx(path: Path, sheets: list[tuple[str, list[str], list[list], str]]) -> P
     return path
 
 
-def _csv_cases(d: Path) -> list[Case]:  # noqa: PLR0915  (one line per case)
+def _csv_cases(d: Path) -> list[Case]:
     out: list[Case] = []
 
     def add(name, rows, expect="account", count=None, header=SUPPLY_HEADER, **kw):
@@ -126,7 +125,10 @@ def _csv_cases(d: Path) -> list[Case]:  # noqa: PLR0915  (one line per case)
     add("csv_control_chars", _set(_supply(), 0, "项目名称", "示例\x07\x1b项目"))
     add("csv_emoji_name", _set(_supply(), 0, "土地使用权人", "示例🏭有限公司"))
     add("csv_huge_cell_data", _set(_supply(), 0, "项目名称", "长" * 200_000))
-    add("csv_wkt_cell", _set(_supply(), 0, "项目位置", "POLYGON((" + ",".join(["1 1"] * 30000) + "))"))
+    add(
+        "csv_wkt_cell",
+        _set(_supply(), 0, "项目位置", "POLYGON((" + ",".join(["1 1"] * 30000) + "))"),
+    )
     add("csv_bad_supervision", _set(_supply(), 0, "电子监管号", "34150X"))
     add("csv_missing_key", _set(_supply(), 0, "电子监管号", ""))
     add("csv_duplicate_keys", [*_supply(3), *_supply(3)])
@@ -137,6 +139,7 @@ def _csv_cases(d: Path) -> list[Case]:  # noqa: PLR0915  (one line per case)
         add(f"csv_hostile_{i}", rows)
     add("csv_gbk", _supply(), encoding="gbk")
     add("csv_utf16", _supply(), encoding="utf-16")
+
     # indicators: years, credit codes
     def iadd(name, rows, expect="account"):
         add(name, rows, expect, header=INDICATOR_HEADER)
@@ -146,9 +149,23 @@ def _csv_cases(d: Path) -> list[Case]:  # noqa: PLR0915  (one line per case)
     iadd("ind_startyear_unknown", _iset(indicator_rows(3, (2019,)), 0, "投产年份", "unknown"))
     iadd("ind_year_with_nian", _iset(indicator_rows(3, (2019,)), 0, "年度", "2019年度"))
     hy = credit(1)
-    iadd("ind_credit_hyphen", _iset(indicator_rows(3, (2019,)), 0, "统一社会信用代码", hy[:8] + "-" + hy[8:]))
-    iadd("ind_credit_spaces_lower", _iset(indicator_rows(3, (2019,)), 0, "统一社会信用代码", " " + hy.lower() + " "))
-    iadd("ind_credit_badcheck", _iset(indicator_rows(3, (2019,)), 0, "统一社会信用代码", hy[:17] + "0" if hy[17] != "0" else hy[:17] + "1"))
+    iadd(
+        "ind_credit_hyphen",
+        _iset(indicator_rows(3, (2019,)), 0, "统一社会信用代码", hy[:8] + "-" + hy[8:]),
+    )
+    iadd(
+        "ind_credit_spaces_lower",
+        _iset(indicator_rows(3, (2019,)), 0, "统一社会信用代码", " " + hy.lower() + " "),
+    )
+    iadd(
+        "ind_credit_badcheck",
+        _iset(
+            indicator_rows(3, (2019,)),
+            0,
+            "统一社会信用代码",
+            hy[:17] + "0" if hy[17] != "0" else hy[:17] + "1",
+        ),
+    )
     iadd("ind_status_unknown", _iset(indicator_rows(3, (2019,)), 0, "经营状态", "？？"))
     return out
 
@@ -157,8 +174,12 @@ def _raw_csv_cases(d: Path) -> list[Case]:
     """Cases written byte by byte (quotes, separators, encodings, sizes)."""
     out: list[Case] = []
     head = ",".join(SUPPLY_HEADER)
-    body = [",".join(str(v) for v in r).replace("1,100.50", "1100.50").replace("1,200.50", "1200.50")
-            for r in [[c if "," not in str(c) else str(c).replace(",", "") for c in r] for r in _supply(6)]]
+    body = [
+        ",".join(str(v) for v in r).replace("1,100.50", "1100.50").replace("1,200.50", "1200.50")
+        for r in [
+            [c if "," not in str(c) else str(c).replace(",", "") for c in r] for r in _supply(6)
+        ]
+    ]
 
     def add(name, text, count, expect, encoding="utf-8"):
         p = d / f"{name}.csv"
@@ -176,10 +197,20 @@ def _raw_csv_cases(d: Path) -> list[Case]:
     lines[2] = lines[2].replace("示例精密机械项目3", '"示例精密\n机械项目3"')
     add("raw_multiline_cell", "\n".join([head, *lines]) + "\n", 6, "account")
     add("raw_crlf_bom", "\ufeff" + "\r\n".join([head, *body]) + "\r\n", 6, "account")
-    add("raw_blank_lines", "\n".join([head, body[0], "", body[1], ",,,,", *body[2:]]) + "\n", 6, "account")
+    add(
+        "raw_blank_lines",
+        "\n".join([head, body[0], "", body[1], ",,,,", *body[2:]]) + "\n",
+        6,
+        "account",
+    )
     add("raw_title_rows", "\n".join(["供地结果一览表", "", head, *body]) + "\n", 6, "account")
     add("raw_huge_title_cell", "\n".join(["X" * 200_000, head, *body]) + "\n", 6, "either")
-    add("raw_huge_quoted_title", '"' + "Y" * 200_000 + '"\n' + "\n".join([head, *body]) + "\n", 6, "either")
+    add(
+        "raw_huge_quoted_title",
+        '"' + "Y" * 200_000 + '"\n' + "\n".join([head, *body]) + "\n",
+        6,
+        "either",
+    )
     lines = list(body)
     lines[2] = lines[2] + ",多余,多余"
     add("raw_extra_fields", "\n".join([head, *lines]) + "\n", 6, "either")
@@ -193,7 +224,12 @@ def _raw_csv_cases(d: Path) -> list[Case]:
     add("raw_tab", "\n".join(x.replace(",", "\t") for x in [head, *body]) + "\n", 6, "account")
     gbk = ("\n".join([head, *body]) + "\n").encode("gbk")
     add("raw_gbk_bad_byte", gbk[:400] + b"\xff\xfe" + gbk[400:], 6, "refuse")
-    add("raw_mixed_utf8_gbk", ("\n".join([head, *body[:3]]) + "\n").encode() + ("\n".join(body[3:]) + "\n").encode("gbk"), 6, "refuse")
+    add(
+        "raw_mixed_utf8_gbk",
+        ("\n".join([head, *body[:3]]) + "\n").encode() + ("\n".join(body[3:]) + "\n").encode("gbk"),
+        6,
+        "refuse",
+    )
     add("raw_binary_garbage", bytes(range(256)) * 8, 0, "refuse")
     add("raw_nul_line", "\n".join([head, body[0], "\x00\x00\x00", *body[1:]]) + "\n", 7, "either")
     return out
@@ -202,17 +238,53 @@ def _raw_csv_cases(d: Path) -> list[Case]:
 def _xlsx_cases(d: Path) -> list[Case]:
     out: list[Case] = []
     ind = INDICATOR_HEADER
-    p = _xlsx(d / "x_two_sheets.xlsx", [("2018", ind, indicator_rows(3, (2018,)), "visible"), ("2019", ind, indicator_rows(4, (2019,)), "visible")])
+    p = _xlsx(
+        d / "x_two_sheets.xlsx",
+        [
+            ("2018", ind, indicator_rows(3, (2018,)), "visible"),
+            ("2019", ind, indicator_rows(4, (2019,)), "visible"),
+        ],
+    )
     out.append(Case("x_two_sheets", [p], 7, "account"))
-    p = _xlsx(d / "x_hidden_sheet.xlsx", [("old", ind, indicator_rows(5, (2017,)), "hidden"), ("2019", ind, indicator_rows(3, (2019,)), "visible")])
+    p = _xlsx(
+        d / "x_hidden_sheet.xlsx",
+        [
+            ("old", ind, indicator_rows(5, (2017,)), "hidden"),
+            ("2019", ind, indicator_rows(3, (2019,)), "visible"),
+        ],
+    )
     out.append(Case("x_hidden_sheet", [p], 3, "account", check=_skipped_hidden))
-    p = _xlsx(d / "x_veryhidden.xlsx", [("2019", ind, indicator_rows(3, (2019,)), "visible"), ("h", ind, indicator_rows(2, (2016,)), "veryHidden")])
+    p = _xlsx(
+        d / "x_veryhidden.xlsx",
+        [
+            ("2019", ind, indicator_rows(3, (2019,)), "visible"),
+            ("h", ind, indicator_rows(2, (2016,)), "veryHidden"),
+        ],
+    )
     out.append(Case("x_veryhidden", [p], 3, "account", check=_skipped_hidden))
-    p = _xlsx(d / "x_hidden_asked.xlsx", [("old", ind, indicator_rows(5, (2017,)), "hidden"), ("2019", ind, indicator_rows(3, (2019,)), "visible")])
+    p = _xlsx(
+        d / "x_hidden_asked.xlsx",
+        [
+            ("old", ind, indicator_rows(5, (2017,)), "hidden"),
+            ("2019", ind, indicator_rows(3, (2019,)), "visible"),
+        ],
+    )
     out.append(Case("x_hidden_asked", [p], 8, "account", kwargs={"hidden_sheets": True}))
-    p = _xlsx(d / "x_notes_sheet.xlsx", [("说明", ["说明"], [["本表为合成数据"]], "visible"), ("2019", ind, indicator_rows(3, (2019,)), "visible")])
+    p = _xlsx(
+        d / "x_notes_sheet.xlsx",
+        [
+            ("说明", ["说明"], [["本表为合成数据"]], "visible"),
+            ("2019", ind, indicator_rows(3, (2019,)), "visible"),
+        ],
+    )
     out.append(Case("x_notes_sheet", [p], 3, "account"))
-    p = _xlsx(d / "x_supply_and_ind.xlsx", [("供地", SUPPLY_HEADER, supply_rows(2), "visible"), ("指标", ind, indicator_rows(2, (2019,)), "visible")])
+    p = _xlsx(
+        d / "x_supply_and_ind.xlsx",
+        [
+            ("供地", SUPPLY_HEADER, supply_rows(2), "visible"),
+            ("指标", ind, indicator_rows(2, (2019,)), "visible"),
+        ],
+    )
     out.append(Case("x_supply_and_ind", [p], 4, "account"))
     # merged header across two columns
     wb = Workbook()
@@ -294,13 +366,17 @@ def _rejected_at_least(n: int):
     return check
 
 
-def _vector_cases(d: Path) -> list[Case]:  # noqa: PLR0915  (one block per case)
+def _vector_cases(d: Path) -> list[Case]:
     out: list[Case] = []
     gdf = parcels_frame(5)
     p = d / "v_two_layers.gpkg"
     gdf.to_file(p, layer="parcels", engine="pyogrio")
     b = gpd.GeoDataFrame(
-        {"建筑编号": [f"B{i}" for i in range(3)], "宗地代码": list(gdf["ZDDM"][:3]), "层数": [3, 4, 5]},
+        {
+            "建筑编号": [f"B{i}" for i in range(3)],
+            "宗地代码": list(gdf["ZDDM"][:3]),
+            "层数": [3, 4, 5],
+        },
         geometry=[square(i, 0.0005) for i in range(1, 4)],
         crs=gdf.crs,
     )
@@ -308,7 +384,9 @@ def _vector_cases(d: Path) -> list[Case]:  # noqa: PLR0915  (one block per case)
     out.append(Case("v_two_layers", [p], 8, "account"))
     p = d / "v_layer_unmapped.gpkg"
     gdf.to_file(p, layer="parcels", engine="pyogrio")
-    gpd.GeoDataFrame({"foo": [1]}, geometry=[square(1)], crs=gdf.crs).to_file(p, layer="misc", engine="pyogrio")
+    gpd.GeoDataFrame({"foo": [1]}, geometry=[square(1)], crs=gdf.crs).to_file(
+        p, layer="misc", engine="pyogrio"
+    )
     out.append(Case("v_layer_unmapped", [p], 5, "account"))
     # zipped shapefile set with two layers
     z = d / "v_two_shp.zip"
@@ -335,10 +413,14 @@ def _vector_cases(d: Path) -> list[Case]:  # noqa: PLR0915  (one block per case)
     # lying .cpg: declares GBK, data is UTF-8
     gdf.to_file(d / "v_lying_cpg.shp", encoding="UTF-8", engine="pyogrio")
     (d / "v_lying_cpg.cpg").write_text("GBK")
-    out.append(Case("v_lying_cpg", [d / "v_lying_cpg.shp"], 5, "account", check=_names_not_mojibake))
+    out.append(
+        Case("v_lying_cpg", [d / "v_lying_cpg.shp"], 5, "account", check=_names_not_mojibake)
+    )
     gdf.to_file(d / "v_gbk_no_cpg.shp", encoding="GBK", engine="pyogrio")
     (d / "v_gbk_no_cpg.cpg").unlink(missing_ok=True)
-    out.append(Case("v_gbk_no_cpg", [d / "v_gbk_no_cpg.shp"], 5, "account", check=_names_not_mojibake))
+    out.append(
+        Case("v_gbk_no_cpg", [d / "v_gbk_no_cpg.shp"], 5, "account", check=_names_not_mojibake)
+    )
     gdf.to_file(d / "v_utf8_cpg_gbk.shp", encoding="GBK", engine="pyogrio")
     (d / "v_utf8_cpg_gbk.cpg").write_text("UTF-8")
     out.append(Case("v_utf8_cpg_gbk_data", [d / "v_utf8_cpg_gbk.shp"], 5, "refuse"))
@@ -358,7 +440,9 @@ def _vector_cases(d: Path) -> list[Case]:  # noqa: PLR0915  (one block per case)
     ge.to_file(d / "v_empty_geoms.gpkg", engine="pyogrio")
     out.append(Case("v_empty_geoms", [d / "v_empty_geoms.gpkg"], 5, "account"))
     gb = gdf.copy()
-    gb.loc[0, "geometry"] = shapely.Polygon([(116.52, 31.74), (116.53, 31.75), (116.53, 31.74), (116.52, 31.75)])
+    gb.loc[0, "geometry"] = shapely.Polygon(
+        [(116.52, 31.74), (116.53, 31.75), (116.53, 31.74), (116.52, 31.75)]
+    )
     gb.to_file(d / "v_bowtie.gpkg", engine="pyogrio")
     out.append(Case("v_bowtie", [d / "v_bowtie.gpkg"], 5, "account"))
     gp = gdf.copy()
@@ -376,7 +460,9 @@ def _vector_cases(d: Path) -> list[Case]:  # noqa: PLR0915  (one block per case)
     out.append(Case("v_far_coords", [d / "v_far_coords.gpkg"], 5, "either"))
     fc = json.loads(gdf.to_json())
     fc["features"][2]["geometry"] = {"type": "Polygon", "coordinates": [[[1, 2]]]}
-    (d / "v_broken_feature.geojson").write_text(json.dumps(fc, ensure_ascii=False), encoding="utf-8")
+    (d / "v_broken_feature.geojson").write_text(
+        json.dumps(fc, ensure_ascii=False), encoding="utf-8"
+    )
     out.append(Case("v_broken_feature", [d / "v_broken_feature.geojson"], 5, "either"))
     text = gdf.to_json()
     (d / "v_truncated.geojson").write_text(text[: len(text) // 2], encoding="utf-8")
@@ -392,7 +478,11 @@ def _vector_cases(d: Path) -> list[Case]:  # noqa: PLR0915  (one block per case)
 def _names_not_mojibake(summary, engine) -> None:
     from devzone.db.io import read
 
-    names = read(engine, "parcel")["holder_name"].dropna().tolist() if "holder_name" in read(engine, "parcel") else []
+    names = (
+        read(engine, "parcel")["holder_name"].dropna().tolist()
+        if "holder_name" in read(engine, "parcel")
+        else []
+    )
     assert all("示例" in n for n in names if "机械" in n or n), names
 
 
@@ -403,7 +493,9 @@ def _json_cases(d: Path) -> list[Case]:
     lines[2] = lines[2][:-5]
     (d / "j_broken_line.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     out.append(Case("j_broken_line", [d / "j_broken_line.jsonl"], 4, "refuse"))
-    (d / "j_scalars.json").write_text(json.dumps([*recs[:2], 5, "x"], ensure_ascii=False), encoding="utf-8")
+    (d / "j_scalars.json").write_text(
+        json.dumps([*recs[:2], 5, "x"], ensure_ascii=False), encoding="utf-8"
+    )
     out.append(Case("j_scalars_in_array", [d / "j_scalars.json"], 4, "either"))
     recs2 = [dict(r) for r in recs]
     recs2[0]["面积(公顷)"] = 1e308 * 10 if False else "1e400"
