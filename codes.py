@@ -64,13 +64,17 @@ _COMPACT_RE = re.compile(r"[\s\-‐‑–—－]+")
 
 def is_valid_credit_code(code: str) -> bool:
     """True when ``code`` is a well-formed 统一社会信用代码 with the right check character
-    (checked after :func:`compact_credit_code`)."""
+    (after :func:`compact_credit_code`); the one check, :func:`valid_credit_codes`, on
+    one value.
+
+    Examples
+    --------
+    >>> is_valid_credit_code("91350100-M000100Y43"), is_valid_credit_code("91350100M000100Y44")
+    (True, False)
+    """
     if not isinstance(code, str):
         return False
-    code = compact_credit_code(code)
-    if not _CREDIT_RE.match(code):
-        return False
-    return credit_check_char(code[:17]) == code[17]
+    return bool(valid_credit_codes(pd.Series([code])).iloc[0])
 
 
 def valid_credit_codes(codes: pd.Series) -> pd.Series:
