@@ -31,7 +31,7 @@ import pyogrio
 
 from devzone.errors import InputError
 
-__all__ = ["csv_records", "vector_layers", "workbook_sheets"]
+__all__ = ["csv_file_records", "csv_records", "vector_layers", "workbook_sheets"]
 
 # a long cell (a pasted WKT polygon, a note) must not stop the header scan
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -47,15 +47,34 @@ def csv_records(
     cell spanning lines whose inner lines carry as many separators as a record is taken
     for a stray quote and refused (:class:`InputError` naming the line and the column).
     """
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     starts: list[int] = []
+    count = _records(io.StringIO(text, newline=""), sep, first_line, file, starts.append)
+    return starts, count
+
+
+def csv_file_records(path: str | Path, encoding: str, sep: str, *, skip_lines: int = 0) -> int:
+    """The number of records of a (large) CSV file below its first ``skip_lines`` lines,
+    counted quote-aware while streaming (blank lines included, as in
+    :func:`csv_records`); a stray quote is refused the same way."""
+    with open(path, encoding=encoding, newline="") as fh:
+        for _ in range(skip_lines):
+            fh.readline()
+        return _records(fh, sep, skip_lines + 1, str(path), None)
+
+
+def _records(stream, sep: str, first_line: int, file: str | None, on_start) -> int:  # type: ignore[no-untyped-def]
+    """Read records from ``stream``; call ``on_start`` with each record's first line."""
+    reader = csv.reader(stream, delimiter=sep)
+    n = 0
     width = 0
     prev = 0
     try:
         for record in reader:
             start = prev + 1
             prev = reader.line_num
-            starts.append(first_line + start - 1)
+            n += 1
+            if on_start is not None:
+                on_start(first_line + start - 1)
             width = max(width, len(record))
             if prev > start:
                 _check_spanning(record, sep, width, first_line + start - 1, prev - start, file)
@@ -65,7 +84,7 @@ def csv_records(
             file=file,
             row=first_line + prev,
         ) from exc
-    return starts, len(starts)
+    return n
 
 
 def _check_spanning(

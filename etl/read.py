@@ -24,7 +24,7 @@ import pandas as pd
 import pyogrio
 
 from devzone.errors import InputError
-from devzone.etl.count import csv_records
+from devzone.etl.count import csv_file_records, csv_records
 from devzone.etl.draft import RawTable
 from devzone.etl.fields import UnrecognisedFileError, match_headers
 from devzone.etl.kinds import KINDS
@@ -703,6 +703,17 @@ class CsvSource:
                 start += len(frame)
                 yield RawTable(
                     self.path, frame.reset_index(drop=True), rows, "line", encoding=self.encoding
+                )
+            read = start - self.header_line - 1
+            records = csv_file_records(
+                self.path, self.encoding, self.sep, skip_lines=self.header_line
+            )
+            if records != read:
+                raise InputError(
+                    f"the file holds {records} records below the header (counted "
+                    f"quote-aware) but {read} were read; check for an unclosed quote or a "
+                    "separator inside an unquoted cell",
+                    file=str(self.path),
                 )
         except UnicodeDecodeError as exc:
             raise InputError(

@@ -172,3 +172,23 @@ def test_every_sheet_loaded_each_on_its_own_line_hidden_skipped(engine, tmp_path
     assert [d["reason"].split(" ")[0] for d in s.skipped] == ["hidden"]
     s2 = load_paths(engine, [path], hidden_sheets=True)
     assert s2.read == 3 + 4 + 5
+
+
+def test_streamed_csv_is_counted_quote_aware_too(engine, tmp_path, monkeypatch):
+    import devzone.etl.load as etl_load
+    from devzone.errors import InputError
+
+    monkeypatch.setattr(etl_load, "STREAM_CSV_BYTES", 0)  # stream even a small file
+    rows = supply_rows(6)
+    lines = [",".join(SUPPLY_HEADER)] + [",".join(str(c).replace(",", "") for c in r) for r in rows]
+    lines[2] = lines[2].replace("示例精密机械项目2", '"示例精密机械项目2')  # a stray quote …
+    lines[6] = lines[6].replace("示例精密机械项目6", '示例精密机械项目6"')  # … closed 4 lines on
+    path = tmp_path / "stray.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"stray\.csv.*(quote|records)"):
+        load_paths(engine, [path])
+    assert _count(engine, "land_supply") == 0
+    ok = tmp_path / "ok.csv"
+    ok.write_text("\n".join([lines[0], *(x.replace('"', "") for x in lines[1:])]) + "\n", "utf-8")
+    s = load_paths(engine, [ok])
+    assert (s.read, s.inserted) == (6, 6)
