@@ -79,13 +79,13 @@ def test_kill_9_mid_load_leaves_the_database_as_before(db_url, tmp_path):
         import sys, time
         import devzone.etl.load as etl_load
         from devzone.db.engine import make_engine
-        original = L._finish_batch
+        original = etl_load._finish_batch
         def stall(conn, summary):  # every row written, the commit not yet done
             original(conn, summary)
             print("WRITTEN", flush=True)
             time.sleep(300)
-        L._finish_batch = stall
-        L.load_paths(make_engine(sys.argv[1]), [sys.argv[2]])
+        etl_load._finish_batch = stall
+        etl_load.load_paths(make_engine(sys.argv[1]), [sys.argv[2]])
         """
     )
     proc = subprocess.Popen(
