@@ -205,7 +205,9 @@ def _non_blank(
     texts = {h: clean_text(frame[h].astype("string")) for h in mapping}
     blank = np.ones(len(frame), dtype=bool)
     for h in mapping:
-        blank &= texts[h].isna().to_numpy()
+        # a cell of NUL bytes is binary data, not blank (some Arrow versions trim NUL)
+        nul = frame[h].astype("string").str.contains("\x00", regex=False).fillna(False)
+        blank &= texts[h].isna().to_numpy() & ~nul.to_numpy(dtype=bool)
     if geoms is not None:
         import shapely
 
@@ -293,8 +295,9 @@ def _parse_columns(
     for header, (name, unit) in mapping.items():
         f = by[name]
         draft.headers[name] = str(header)
-        nul = texts[header].str.contains("\x00", regex=False).fillna(False).to_numpy(bool)
-        draft.problems.add(nul, str(header), texts[header], "contains a NUL byte (binary data)")
+        raw_text = draft.cells[header].astype("string")
+        nul = raw_text.str.contains("\x00", regex=False).fillna(False).to_numpy(bool)
+        draft.problems.add(nul, str(header), raw_text, "contains a NUL byte (binary data)")
         if policy is not None and name not in spec.required:
             texts[header] = _placeholders(draft, f, str(header), texts[header], policy)
             draft.cells[header] = draft.cells[header].where(texts[header].notna().to_numpy())

@@ -159,7 +159,12 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
     text, enc = _decode(path, path.read_bytes(), encoding)
     text = text.lstrip("\ufeff")
     sep = _sniff_sep(path, text)
+    nuls = text.count("\x00")
+    if nuls:  # the C parser of some pandas versions drops NUL bytes (the cell turns blank)
+        text = text.replace("\x00", "\ufffd")
     header_line, headers, notes = _scan_header(path, text, sep)
+    if nuls:
+        notes.append(f"{nuls} NUL bytes (binary data) shown as \ufffd")
     body_text = "\n".join(text.split("\n")[header_line:])
     starts, records = csv_records(body_text, sep, first_line=header_line + 1, file=str(path))
     try:
