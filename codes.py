@@ -19,6 +19,7 @@ import pandas as pd
 
 __all__ = [
     "CREDIT_ALPHABET",
+    "compact_credit_code",
     "credit_check_char",
     "is_valid_credit_code",
     "is_valid_parcel_code",
@@ -46,16 +47,39 @@ def credit_check_char(first17: str) -> str:
     return CREDIT_ALPHABET[(31 - total % 31) % 31]
 
 
+def compact_credit_code(code: str) -> str:
+    """The credit code without spaces and hyphens, upper-cased (python-stdnum's
+    ``compact()`` convention), before any check.
+
+    Examples
+    --------
+    >>> compact_credit_code(" 91350100-m000100y43 ")
+    '91350100M000100Y43'
+    """
+    return _COMPACT_RE.sub("", code).upper()
+
+
+_COMPACT_RE = re.compile(r"[\s\-‐‑–—－]+")
+
+
 def is_valid_credit_code(code: str) -> bool:
-    """True when ``code`` is a well-formed 统一社会信用代码 with the right check character."""
-    if not isinstance(code, str) or not _CREDIT_RE.match(code):
+    """True when ``code`` is a well-formed 统一社会信用代码 with the right check character
+    (after :func:`compact_credit_code`); the one check, :func:`valid_credit_codes`, on
+    one value.
+
+    Examples
+    --------
+    >>> is_valid_credit_code("91350100-M000100Y43"), is_valid_credit_code("91350100M000100Y44")
+    (True, False)
+    """
+    if not isinstance(code, str):
         return False
-    return credit_check_char(code[:17]) == code[17]
+    return bool(valid_credit_codes(pd.Series([code])).iloc[0])
 
 
 def valid_credit_codes(codes: pd.Series) -> pd.Series:
     """Vectorised :func:`is_valid_credit_code` over a Series of strings."""
-    s = codes.astype("string").str.strip().str.upper()
+    s = codes.astype("string").str.replace(_COMPACT_RE.pattern, "", regex=True).str.upper()
     shape_ok = s.str.match(_CREDIT_RE.pattern).fillna(False).astype(bool)
     out = pd.Series(False, index=codes.index)
     if shape_ok.any():

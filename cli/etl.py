@@ -32,7 +32,7 @@ def _fail(exc: DevzoneError) -> None:
 
 
 @app.command("load")
-def load(
+def load(  # noqa: PLR0913 (one parameter per command-line option)
     paths: Annotated[list[Path], typer.Argument(help="Export files to load.", show_default=False)],
     kind: Annotated[
         str,
@@ -71,8 +71,18 @@ def load(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    hidden_sheets: Annotated[
+        bool,
+        typer.Option(
+            "--hidden-sheets", help="Load hidden sheets of workbooks too (skipped otherwise)."
+        ),
+    ] = False,
 ) -> None:
     """Load export files; every row is inserted, updated, unchanged or rejected.
+
+    Every sheet of a workbook and every layer of a GeoPackage or zipped Shapefile set
+    whose headers map is loaded (one line each); a rejects CSV given back (corrected in
+    Excel) loads its rows as their kind.
 
     Exit status 0 when something was loaded; 2 when a file is unreadable (nothing is
     written then) or when every row was rejected.
@@ -90,6 +100,7 @@ def load(
                 crs=crs,
                 encoding=encoding,
                 progress=bar.update,
+                hidden_sheets=hidden_sheets,
             )
     except DevzoneError as exc:
         _fail(exc)
@@ -142,6 +153,12 @@ class _ProgressBar:
         self.bar.update(self.tasks[file], completed=done)
 
 
+def _shown(label: str) -> str:
+    """A file's name with the sheet or layer it came from (``x.xlsx [sheet 2019]``)."""
+    path, _, part = label.partition(" [")
+    return Path(path).name + (f" [{part}" if part else "")
+
+
 def _print_summary(summary: LoadSummary) -> None:  # type: ignore[no-untyped-def]
     table = Table(title="devzone etl load")
     for col in (
@@ -156,7 +173,7 @@ def _print_summary(summary: LoadSummary) -> None:  # type: ignore[no-untyped-def
         table.add_column(col)
     for f in summary.files:
         table.add_row(
-            escape(Path(f.file).name),
+            escape(_shown(f.file)),
             f.kind,
             *(str(getattr(f, k)) for k in ("read", "inserted", "updated", "unchanged", "rejected")),
         )
@@ -170,7 +187,7 @@ def _print_summary(summary: LoadSummary) -> None:  # type: ignore[no-untyped-def
     )
     console.print(table)
     for f in summary.files:
-        console.print(f"{Path(f.file).name}: {f.decided}", highlight=False, markup=False)
+        console.print(f"{_shown(f.file)}: {f.decided}", highlight=False, markup=False)
         for note in f.notes:
             console.print(f"  · {note}", highlight=False, markup=False)
         for what, counts in f.derived.items():
@@ -220,7 +237,9 @@ def link(
         highlight=False,
     )
     if report is not None and len(result.problems()):
-        result.problems().to_csv(report, index=False, encoding="utf-8-sig")
+        from devzone.etl.csvsafe import write_csv
+
+        write_csv(result.problems(), report)
         console.print(f"names written to {report}", highlight=False, markup=False)
 
 

@@ -43,6 +43,12 @@ def _database(exc: BaseException) -> str | None:
         )
     if "disk" in low and ("full" in low or "space" in low):
         return f"The disk is full ({msg}). Free some space and run the command again."
+    if "disk i/o error" in low or "no space" in low:
+        return (
+            f"The database file could not be written ({msg}): the disk is full or the file "
+            "may not grow. Free some space (or lift the size limit) and run the command "
+            "again; the transaction was rolled back, nothing was changed."
+        )
     if any(w in low for w in ("connection", "terminat", "server closed", "could not connect")):
         return (
             f"The connection to the database was lost ({msg}). The transaction was rolled "

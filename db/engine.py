@@ -66,7 +66,33 @@ def resolve_url(db: str | None = None) -> str:
         url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return url
+    return _escape_password(url)
+
+
+def _escape_password(url: str) -> str:
+    """Percent-encode the ``@ / : ? #`` of a password typed unescaped, the password
+    being everything between ``user:`` and the last ``@`` before the query — so the
+    parser never takes part of it for the host (and prints it in an error).
+
+    Examples
+    --------
+    >>> _escape_password("postgresql+psycopg://u:ab@Se/c:r@host:5432/db")
+    'postgresql+psycopg://u:ab%40Se%2Fc%3Ar@host:5432/db'
+    >>> _escape_password("postgresql+psycopg://u:p%40ss@host/db")
+    'postgresql+psycopg://u:p%40ss@host/db'
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme.startswith("postgresql"):
+        return url
+    main, q, query = rest.partition("?")
+    if "@" not in main:
+        return url
+    userinfo, _, host = main.rpartition("@")
+    user, colon, password = userinfo.partition(":")
+    if not colon:
+        return url
+    escaped = "".join({"@": "%40", "/": "%2F", ":": "%3A", "#": "%23"}.get(c, c) for c in password)
+    return f"{scheme}://{user}:{escaped}@{host}{q}{query}"
 
 
 #: libpq connection parameters that carry a secret (in a URL's query or a conninfo).
@@ -272,7 +298,7 @@ def make_engine(db: str | None = None, *, create: bool = False) -> Engine:
         )
     try:
         backend = make_url(url).get_backend_name()
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
         raise DatabaseError(
             f"{redact(url)!r} is not a database URL. Use a GeoPackage path such as "
             "`landbase.gpkg` / `gpkg:///landbase.gpkg`, or "

@@ -28,6 +28,7 @@ vocabulary, its derived key, its measured areas) runs in its ``KindSpec.finish``
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -41,6 +42,7 @@ from devzone.etl.draft import Draft, Problems, RawTable
 from devzone.etl.fields import Field, KindSpec, match_headers
 from devzone.etl.geometry import GeometryResult, normalise_geometries
 from devzone.etl.parse import clean_text, parse_bool, parse_dates, parse_numbers
+from devzone.policy.sections import EtlPolicy
 
 __all__ = ["Cleaned", "clean", "row_hashes"]
 
@@ -110,10 +112,15 @@ def _year(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     else:
         s = clean_text(values).str.replace(r"\.0$", "", regex=True)
         num = pd.to_numeric(s.str.extract(r"^(\d{4})\s*年?度?$")[0], errors="coerce")
-    present = clean_text(values.astype("string")).notna()
-    ok = num.between(1949, 2100) & (num == np.floor(num))
-    out = num.where(ok).astype("Int64")
-    return out, present & ~ok
+    num = pd.Series(np.asarray(num, dtype="float64"), index=values.index)
+    if values.dtype == object:  # spreadsheet cells: a date typed into a year column is not a year
+        typed = values.map(lambda v: isinstance(v, dt.date | pd.Timestamp | np.datetime64 | bool))
+        num = num.mask(typed.to_numpy(dtype=bool))
+    present = clean_text(values.astype("string")).notna().to_numpy(dtype=bool)
+    with np.errstate(invalid="ignore"):
+        ok = (num.between(1949, 2100) & (num == np.floor(num))).to_numpy(dtype=bool)
+    out = num.where(ok).round().astype("Int64")
+    return out, pd.Series(present & ~ok, index=values.index)
 
 
 def _longest_term(values: pd.Series) -> tuple[pd.Series, int]:
@@ -139,12 +146,16 @@ def clean(
     declared_crs: str | None = None,
     resolved_crs: tuple[str, str] | None = None,
     area_crs: str | None = None,
+    policy: EtlPolicy | None = None,
 ) -> Cleaned:
     """Map, parse and validate one file (or chunk) of ``spec``'s kind.
 
     The steps: map the headers, skip blank rows, parse every column by its type,
     check required values, code shapes and orders, normalise the geometry, then the
     kind's own ``spec.finish`` hook; rows with a problem are rejected.
+
+    ``policy`` (the ``[etl]`` section) names the placeholders of optional fields read as
+    blank.
 
     Raises
     ------
@@ -153,7 +164,8 @@ def clean(
     """
     mapping = _mapping(raw, spec)
     draft, rows, texts = _non_blank(raw, mapping)
-    _parse_columns(draft, spec, mapping, texts)
+    _parse_columns(draft, spec, mapping, texts, policy)
+    _mark_bad_cells(draft, raw, rows)
     _check_required(draft, spec)
     _check_codes(draft)
     _check_orders(draft)
@@ -193,7 +205,9 @@ def _non_blank(
     texts = {h: clean_text(frame[h].astype("string")) for h in mapping}
     blank = np.ones(len(frame), dtype=bool)
     for h in mapping:
-        blank &= texts[h].isna().to_numpy()
+        # a cell of NUL bytes is binary data, not blank (some Arrow versions trim NUL)
+        nul = frame[h].astype("string").str.contains("\x00", regex=False).fillna(False)
+        blank &= texts[h].isna().to_numpy() & ~nul.to_numpy(dtype=bool)
     if geoms is not None:
         import shapely
 
@@ -209,21 +223,93 @@ def _non_blank(
     return draft, rows, texts
 
 
+def _placeholders(
+    draft: Draft, f: Field, header: str, text: pd.Series, policy: EtlPolicy
+) -> pd.Series:
+    """An optional field's placeholder cells (暂无, 待定, 未开工 …) as blank, noted."""
+    words = set(policy.placeholders)
+    if f.ftype == "date":
+        words |= set(policy.date_placeholders)
+    hit = text.isin(words).fillna(False).to_numpy(bool)
+    if not hit.any():
+        return text
+    found = "、".join(sorted(set(text[hit].astype(str))))
+    draft.notes.append(
+        f"{int(hit.sum())} cells of {header} ({found}) read as blank: placeholders of an "
+        "optional field ([etl] placeholders)"
+    )
+    return text.mask(hit)
+
+
+#: Characters of Chinese numerals (digits, not the 万/亿 units alone).
+_CN_DIGITS = "〇零一二三四五六七八九十两壹贰叁肆伍陆柒捌玖拾佰仟"
+#: A cell that is a number or a date written in Chinese numerals, with its unit.
+_CN_NUMBER = (
+    rf"[{_CN_DIGITS}百千万亿点\d.]+(?:[年月日号度{_CN_DIGITS}百千万亿点\d.\s]*)"
+    r"(?:元|万元|亿元|平方米|公顷|亩|吨标准煤|吨|人|年度?)?"
+)
+
+
+def _chinese_numerals(draft: Draft, header: str, values: pd.Series) -> pd.Series:
+    """Cells written in Chinese numerals (一千二百万元, 二〇一九年七月二十一日) read with
+    cn2an; the conversion is shown in the notes. Cells it cannot read stay as written
+    (and are rejected by the parser)."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        return values
+    text = values.astype("string").str.strip()
+    hit = text.str.fullmatch(_CN_NUMBER, case=False).fillna(False).to_numpy(bool)
+    hit &= text.str.contains(f"[{_CN_DIGITS}]", regex=True).fillna(False).to_numpy(bool)
+    if not hit.any():
+        return values
+    import warnings
+
+    import cn2an
+
+    conv: dict[str, str] = {}
+    for v in dict.fromkeys(text[hit].astype(str)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                conv[v] = str(cn2an.transform(v, "cn2an"))
+            except Exception:  # cn2an raises ValueError and others on odd text
+                conv[v] = v
+    out = values.astype(object).copy()
+    out[hit] = text[hit].astype(str).map(conv).to_numpy(dtype=object)
+    first, to = next(iter(conv.items()))
+    draft.notes.append(
+        f"{int(hit.sum())} cells of {header} in Chinese numerals read with cn2an "
+        f"(e.g. {first} → {to})"
+    )
+    return out
+
+
 def _parse_columns(
     draft: Draft,
     spec: KindSpec,
     mapping: dict[object, tuple[str, str | None]],
     texts: dict[object, pd.Series],
+    policy: EtlPolicy | None = None,
 ) -> None:
     """Parse every mapped column by its field type into ``draft.out``."""
     by = spec.by_name()
     for header, (name, unit) in mapping.items():
         f = by[name]
         draft.headers[name] = str(header)
+        raw_text = draft.cells[header].astype("string")
+        nul = raw_text.str.contains("\x00", regex=False).fillna(False).to_numpy(bool)
+        draft.problems.add(nul, str(header), raw_text, "contains a NUL byte (binary data)")
+        if policy is not None and name not in spec.required:
+            texts[header] = _placeholders(draft, f, str(header), texts[header], policy)
+            draft.cells[header] = draft.cells[header].where(texts[header].notna().to_numpy())
+        if f.ftype in ("date", "num", "int", "year"):
+            draft.cells[header] = _chinese_numerals(draft, str(header), draft.cells[header])
         if f.ftype == "text":
             draft.out[name] = texts[header]
         elif f.ftype == "code":
-            draft.out[name] = _code(texts[header])
+            text = texts[header]
+            if name == "credit_code":  # python-stdnum's compact(): no spaces or hyphens
+                text = text.str.replace(r"[\s\-‐‑–—－]+", "", regex=True)
+            draft.out[name] = _code(text)
         else:
             _PARSERS[f.ftype](draft, f, str(header), draft.cells[header], unit)
 
@@ -281,6 +367,17 @@ _PARSERS = {
     "int": _parse_number,
     "bool": _parse_bool,
 }
+
+
+def _mark_bad_cells(draft: Draft, raw: RawTable, rows: np.ndarray) -> None:
+    """Cells the reader found without a value (a formula without a saved result, an
+    error cell) become rejects with their reason, never blanks."""
+    mapped = set(draft.headers.values())
+    for row, header, text, why in raw.bad_cells:
+        if header not in mapped:
+            continue
+        mask = rows == row
+        draft.problems.add(mask, header, np.full(len(rows), text, dtype=object), why)
 
 
 def _check_required(draft: Draft, spec: KindSpec) -> None:

@@ -43,6 +43,11 @@ class RawTable:
     crs: object | None = None  # pyproj.CRS
     encoding: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: Cells that hold no value and must not be read as blank: ``(row number, header,
+    #: cell text, reason)`` — a formula without a saved result, an error cell.
+    bad_cells: list[tuple[int, str, str, str]] = field(default_factory=list)
+    #: Where the records come from inside the file (``sheet 2019年``, ``layer parcels``).
+    part: str | None = None
 
 
 class Problems:

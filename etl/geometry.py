@@ -171,6 +171,8 @@ def normalise_geometries(
     reasons = np.full(n, "", dtype=object)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     reasons[missing] = "empty or missing geometry"
+    if shapely.has_z(geoms[~missing]).any():  # heights (3D) are not stored: the schema is 2D
+        geoms = shapely.force_2d(geoms)
     crs, note = resolved or resolve_crs(geoms[~missing], file_crs, declared_crs)
     valid = shapely.is_valid(geoms) | missing
     repaired = int((~valid).sum())
@@ -180,7 +182,17 @@ def normalise_geometries(
     if crs == "gcj02":
         geoms = np.asarray(geometry_gcj02_to_wgs84(geoms), dtype=object)
     elif CRS.from_user_input(crs).to_epsg() != SRID:
-        tr = Transformer.from_crs(crs, SRID, always_xy=True)
+        from pyproj.exceptions import ProjError
+
+        try:
+            tr = Transformer.from_crs(crs, SRID, always_xy=True)
+        except ProjError as exc:
+            raise InputError(
+                f"the file's CRS cannot be transformed to CGCS2000 ({_first(exc)}): a local "
+                "or engineering CRS (LOCAL_CS) has no link to the earth; replace the .prj, "
+                "or declare the real CRS with --crs EPSG:…",
+                field="geometry",
+            ) from exc
         geoms = shapely.transform(
             geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))
         )
@@ -215,3 +227,8 @@ def normalise_geometries(
     if repaired:
         note += f"; {repaired} invalid geometries repaired with make_valid"
     return GeometryResult(geoms, reasons, note, repaired, footprint, crs)
+
+
+def _first(exc: BaseException) -> str:
+    """The first line of an error message."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

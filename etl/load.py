@@ -60,7 +60,10 @@ Decisions (where the issue is silent):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
+import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -77,6 +80,8 @@ from devzone.db.roles import Scope, current_scope, scope_check
 from devzone.db.schema import LoadBatch
 from devzone.errors import InputError
 from devzone.etl.clean import Cleaned, clean, row_hashes
+from devzone.etl.count import csv_records, vector_layers
+from devzone.etl.csvsafe import restore, write_csv
 from devzone.etl.fields import KindSpec, UnrecognisedFileError, data_notes
 from devzone.etl.hooks import record_case_ledger
 from devzone.etl.kinds import (
@@ -96,6 +101,7 @@ from devzone.etl.read import (
     open_csv,
     open_vector,
     read_export,
+    read_workbook,
 )
 from devzone.etl.write import (
     Counts,
@@ -107,13 +113,16 @@ from devzone.etl.write import (
 )
 from devzone.landuse.cases import is_case_ledger
 from devzone.policy import Policy, load_policy
+from devzone.policy.sections import EtlPolicy
 
 __all__ = [
     "REJECT_COLUMNS",
     "FileSummary",
     "LoadSummary",
     "Progress",
+    "is_rejects_file",
     "load_paths",
+    "order_rejects",
     "write_rejects",
 ]
 
@@ -243,6 +252,7 @@ class _Source:
     total: int
     chunks: Iterable[RawTable]
     notes: list[str]
+    label: str = ""
 
 
 def _is_vector(path: Path) -> bool:
@@ -282,38 +292,116 @@ SIDECAR_SUFFIXES = {
 }
 
 
-def _open_source(path: Path, kind: str, encoding: str | None) -> _Source:
+def _open_source(
+    path: Path, kind: str, encoding: str | None, hidden_sheets: bool = False
+) -> tuple[list[_Source], list[dict[str, str]]]:
+    """The sources of one file (one per sheet of a workbook, per layer of a vector
+    container) and the parts skipped with the reason."""
+    if is_rejects_file(path):
+        return _rejects_sources(path, kind), []
     if _is_vector(path):
-        vec = open_vector(path, encoding=encoding)
-        headers: list[object] = list(vec.fields)
-        has_geom, total = True, vec.features
-        chunks: Iterable[RawTable] = vec.chunks(CHUNK_FEATURES)
-        notes = list(vec.notes)
-    elif (
+        return _vector_sources(path, kind, encoding)
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls") and path.exists():
+        tables, skipped = read_workbook(path, hidden_sheets=hidden_sheets)
+        if not tables:
+            first = next((s["reason"] for s in skipped if "hidden" not in s["reason"]), None)
+            raise UnrecognisedFileError(
+                first
+                or "; ".join(f"{s['file']}: {s['reason']}" for s in skipped)
+                or "the workbook has no data",
+                file=str(path),
+            )
+        many = len(tables) > 1 or bool(skipped)
+        return [_table_source(path, raw, kind, part=many) for raw in tables], skipped
+    if (
         path.suffix.lower() in (".csv", ".tsv", ".txt")
         and path.exists()
         and path.stat().st_size > STREAM_CSV_BYTES
     ):
         big = open_csv(path, encoding=encoding)
-        headers, has_geom, total = list(big.headers), False, 0
+        k, decided = _decide(kind, list(big.headers), False, path)
         chunks = big.chunks(CHUNK_FEATURES * 2)
-        notes = list(big.notes)
-    else:
-        raw = read_export(path, encoding=encoding)
-        headers = list(raw.frame.columns)
-        has_geom, total = False, len(raw.frame)
-        chunks = [raw]
-        notes = list(raw.notes)
-        ledger = _as_ledger(kind, headers)
-        if ledger is not None:
-            return _Source(path, CASE_LEDGER, ledger, total, chunks, notes)
+        return [_Source(path, k, decided, 0, chunks, list(big.notes), str(path))], []
+    return [_table_source(path, read_export(path, encoding=encoding), kind)], []
+
+
+def _decide(kind: str, headers: list[object], has_geom: bool, where: Path | str) -> tuple[str, str]:
     if kind == "auto":
-        k, why = detect_kind(headers, has_geometry=has_geom, file=str(path))
-        decided = f"auto: {why}"
-    else:
-        k = _resolve_kind(kind, path)
-        decided = f"declared: {KINDS[k].label} ({k})"
-    return _Source(path, k, decided, total, chunks, notes)
+        k, why = detect_kind(headers, has_geometry=has_geom, file=str(where))
+        return k, f"auto: {why}"
+    k = _resolve_kind(kind, Path(str(where)))
+    return k, f"declared: {KINDS[k].label} ({k})"
+
+
+def _table_source(path: Path, raw: RawTable, kind: str, *, part: bool = False) -> _Source:
+    label = f"{path} [{raw.part}]" if part and raw.part else str(path)
+    ledger = _as_ledger(kind, list(raw.frame.columns))
+    if ledger is not None:  # a filled case ledger (案件台账), recorded as case events
+        return _Source(path, CASE_LEDGER, ledger, len(raw.frame), [raw], list(raw.notes), label)
+    k, decided = _decide(kind, list(raw.frame.columns), raw.geometry is not None, label)
+    return _Source(path, k, decided, len(raw.frame), [raw], list(raw.notes), label)
+
+
+def _vector_sources(
+    path: Path, kind: str, encoding: str | None
+) -> tuple[list[_Source], list[dict[str, str]]]:
+    """One source per layer whose fields map (a GeoPackage or a zipped Shapefile set
+    may hold several); the other layers are skipped with the reason."""
+    layers = vector_layers(path) if path.exists() else [(None, None)]
+    many = len(layers) > 1
+    out: list[_Source] = []
+    skipped: list[dict[str, str]] = []
+    first_error: UnrecognisedFileError | None = None
+    for name, _ in layers:
+        vec = open_vector(path, encoding=encoding, layer=name if many else None)
+        label = f"{path} [layer {vec.layer}]" if many else str(path)
+        try:
+            k, decided = _decide(kind, list(vec.fields), True, label)
+        except UnrecognisedFileError as exc:
+            if not many:
+                raise
+            first_error = first_error or exc
+            skipped.append({"file": label, "reason": str(exc)})
+            continue
+        chunks = vec.chunks(CHUNK_FEATURES)
+        total = max(vec.features, 0)
+        out.append(_Source(path, k, decided, total, chunks, list(vec.notes), label))
+    if not out:
+        raise first_error or UnrecognisedFileError("no layer to load", file=str(path))
+    return out, skipped
+
+
+def is_rejects_file(path: Path) -> bool:
+    """True for a rejects CSV written by devzone (its header starts with
+    :data:`REJECT_COLUMNS`)."""
+    if path.suffix.lower() != ".csv" or not path.exists():
+        return False
+    with open(path, "rb") as fh:
+        head = fh.read(256).decode("utf-8", "ignore").lstrip("\ufeff")
+    return head.startswith(",".join(REJECT_COLUMNS))
+
+
+def _rejects_sources(path: Path, kind: str) -> list[_Source]:
+    """A rejects file loaded back: its original records, one source per file they came
+    from, each loaded as its kind (the clerk's corrections included)."""
+    text = path.read_text(encoding="utf-8-sig")
+    starts, _ = csv_records(text, ",", file=str(path))
+    table = pd.read_csv(
+        io.StringIO(text), dtype=str, keep_default_na=False, index_col=False, engine="c"
+    )
+    table = table.map(restore)
+    rows = np.asarray(starts[1 : len(table) + 1], dtype=int)
+    out = []
+    for origin, idx in table.groupby("file", sort=False).indices.items():
+        part = table.iloc[idx].drop(columns=REJECT_COLUMNS)
+        part = part.loc[:, [(part[c] != "").any() for c in part.columns]]
+        part.columns = [str(c).removesuffix(_CLASH) for c in part.columns]
+        raw = RawTable(path, part.reset_index(drop=True), rows[idx], "line", part=str(origin))
+        label = f"{path} [rejects of {Path(str(origin)).name}]"
+        k, decided = _decide(kind, list(part.columns), False, label)
+        note = f"rejects file: {len(part)} corrected rows of {origin}"
+        out.append(_Source(path, k, decided, len(part), [raw], [note], label))
+    return out
 
 
 def _as_ledger(kind: str, headers: list[object]) -> str | None:
@@ -402,6 +490,7 @@ class _FileState:
     derive_rows: list[pd.DataFrame] = field(default_factory=list)
     located: list[int] = field(default_factory=lambda: [0, 0])  # needed, found
     scope: _LoadScope | None = None
+    policy: EtlPolicy | None = None
 
     def location_note(self) -> str | None:
         """What the spatial assignment of missing references did, for the notes."""
@@ -419,7 +508,7 @@ class _FileState:
 def _reject_frame(path: Path, rows: pd.DataFrame) -> pd.DataFrame:
     out = rows.copy()
     out.insert(0, "file", str(path))
-    return out[REJECT_COLUMNS]
+    return out[REJECT_COLUMNS].reset_index(drop=True)
 
 
 def _dedupe(
@@ -563,7 +652,7 @@ def _prepare_chunk(
     """Clean, de-duplicate and complete one chunk (CPU work; reads the database only
     after ``sync()`` has waited for the chunk being written)."""
     spec, summary = state.spec, state.summary
-    cleaned = clean(raw, spec, declared_crs=crs, resolved_crs=state.crs)
+    cleaned = clean(raw, spec, declared_crs=crs, resolved_crs=state.crs, policy=state.policy)
     if state.crs is None and cleaned.crs is not None:
         state.crs = cleaned.crs
         summary.notes.append(cleaned.crs[1])
@@ -595,7 +684,7 @@ def _prepare_chunk(
         else pd.DataFrame(columns=["row", "field", "value", "reason"])
     )
     summary.rejected += len(out)
-    return _Job(frame, geoms, _reject_frame(raw.path, out))
+    return _Job(frame, geoms, _with_records(_reject_frame(raw.path, out), raw))
 
 
 def _write_chunk(
@@ -649,11 +738,44 @@ class _Writer:
 
 def write_rejects(path: str | Path, rejects: pd.DataFrame) -> Path:
     """Write the rejects CSV (UTF-8 with BOM, so Excel opens it): file, row, field,
-    value, reason."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rejects.reindex(columns=REJECT_COLUMNS).to_csv(path, index=False, encoding="utf-8-sig")
-    return path
+    value, reason, then the original record's columns as they were in the file; every
+    cell a spreadsheet would evaluate is neutralised (:mod:`devzone.etl.csvsafe`)."""
+    return write_csv(order_rejects(rejects), path)
+
+
+def order_rejects(rejects: pd.DataFrame) -> pd.DataFrame:
+    """:data:`REJECT_COLUMNS` first, then the record's columns in file order."""
+    rest = [c for c in rejects.columns if c not in REJECT_COLUMNS]
+    return rejects.reindex(columns=[*REJECT_COLUMNS, *rest])
+
+
+#: Suffix of a record column whose header clashes with one of :data:`REJECT_COLUMNS`.
+_CLASH = " (原)"
+
+
+def _record_text(value: object) -> str:
+    """A cell as the clerk saw it: blanks empty, dates as dates, numbers as written."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        ts = pd.Timestamp(value)
+        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat(sep=" ")
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def _with_records(rejects: pd.DataFrame, raw: RawTable) -> pd.DataFrame:
+    """The rejects of a chunk with each row's original record beside them."""
+    if not len(rejects):
+        return rejects
+    records = raw.frame.astype(object).map(_record_text)
+    records.columns = [
+        f"{c}{_CLASH}" if str(c) in REJECT_COLUMNS else str(c) for c in records.columns
+    ]
+    records.index = np.asarray(raw.row_numbers)
+    found = records.reindex(rejects["row"].astype("int64").to_numpy())
+    return pd.concat([rejects.reset_index(drop=True), found.reset_index(drop=True)], axis=1)
 
 
 def _sorted_sources(sources: list[_Source], *, scoped: bool = False) -> list[_Source]:
@@ -677,6 +799,7 @@ def load_paths(  # noqa: PLR0913 (keyword-only options of the one load entry poi
     encoding: str | None = None,
     link: bool | None = None,
     progress: Progress | None = None,
+    hidden_sheets: bool = False,
     policy: Policy | None = None,
 ) -> LoadSummary:
     """Load export files into the database, atomically, idempotently.
@@ -703,9 +826,12 @@ def load_paths(  # noqa: PLR0913 (keyword-only options of the one load entry poi
     progress
         Called with ``(file name, records done, records in the file or 0)`` when a file
         starts and after each chunk (see :data:`Progress`); the CLI draws a bar.
+    hidden_sheets
+        Load hidden sheets of a workbook too (skipped and listed otherwise).
     policy
-        The policy a filled case ledger is validated with (default: ``data/policy/``);
-        its events may not be dated after today.
+        The policy (default: ``data/policy/``): its ``[etl]`` section gives the
+        placeholders of optional fields; a filled case ledger is validated with its
+        ``[cases]`` section (events may not be dated after today).
 
     Returns
     -------
@@ -718,53 +844,74 @@ def load_paths(  # noqa: PLR0913 (keyword-only options of the one load entry poi
         written then.
     """
     _ensure_tables(engine)
+    pol = policy if policy is not None else load_policy()
     summary = LoadSummary()
     scope = current_scope(engine)  # once per load; None: the owner, or a GeoPackage
-    sources = _open_sources([Path(p) for p in paths], kind, encoding, summary)
+    sources = _open_sources([Path(p) for p in paths], kind, encoding, summary, hidden_sheets)
     sources = _sorted_sources(sources, scoped=scope is not None)
     registry = [s for s in sources if s.kind in KINDS]
     ledgers = [s for s in sources if s.kind == CASE_LEDGER]
     reject_parts: list[pd.DataFrame] = []
     started = utcnow()
     command = current_command("etl load") or "etl load"
-    with engine.begin() as conn:
-        tag_transaction(conn, command)
-        summary.batch_id = _start_batch(conn, sources, started)
-        tag_transaction(conn, command, summary.batch_id)
-        known = _LoadScope.read(conn, scope) if scope is not None and registry else None
-        for source in registry:
-            prov = {
-                "src_file": str(source.path),
-                "batch_id": summary.batch_id,
-                "loaded_at": started,
-            }
-            _load_source(
-                conn,
-                source,
-                summary,
-                prov,
-                crs=crs,
-                progress=progress,
-                rejects=reject_parts,
-                scope=known,
-            )
-        if registry and _wants_links(link, registry):
-            summary.links = link_by_holder(conn, batch_id=summary.batch_id)
-        if not ledgers:
-            _finish_batch(conn, summary)
-    if ledgers:
-        pol = policy if policy is not None else load_policy()
-        for source in ledgers:
-            _load_ledger(engine, source, summary, reject_parts, policy=pol)
+    staged: list[tuple[Path, Path]] = []
+    try:
         with engine.begin() as conn:
+            tag_transaction(conn, command)
+            summary.batch_id = _start_batch(conn, sources, started)
             tag_transaction(conn, command, summary.batch_id)
-            _finish_batch(conn, summary)
+            known = _LoadScope.read(conn, scope) if scope is not None and registry else None
+            for source in registry:
+                prov = {
+                    "src_file": str(source.path),
+                    "batch_id": summary.batch_id,
+                    "loaded_at": started,
+                }
+                _load_source(
+                    conn,
+                    source,
+                    summary,
+                    prov,
+                    crs=crs,
+                    progress=progress,
+                    rejects=reject_parts,
+                    scope=known,
+                    policy=pol.etl,
+                )
+            if registry and _wants_links(link, registry):
+                summary.links = link_by_holder(conn, batch_id=summary.batch_id)
+            if not ledgers:
+                staged = _close_batch(conn, summary, reject_parts, rejects)
+        if ledgers:  # case events are recorded on their own connection (cases_io)
+            for source in ledgers:
+                _load_ledger(engine, source, summary, reject_parts, policy=pol)
+            with engine.begin() as conn:
+                tag_transaction(conn, command, summary.batch_id)
+                staged = _close_batch(conn, summary, reject_parts, rejects)
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+        raise
+    for tmp, final in staged:
+        os.replace(tmp, final)
+    return summary
+
+
+def _close_batch(
+    conn: Connection,
+    summary: LoadSummary,
+    reject_parts: list[pd.DataFrame],
+    rejects: str | Path | None,
+) -> list[tuple[Path, Path]]:
+    """Finish the batch row and stage the rejects files, inside the transaction: a
+    rejects file that cannot be written fails the load."""
+    _finish_batch(conn, summary)
     parts = [p for p in reject_parts if len(p)]
     summary.rejects = (
         pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=REJECT_COLUMNS)
     )
-    _write_reject_files(summary, rejects)
-    return summary
+    return _stage_reject_files(summary, rejects)
 
 
 def _load_ledger(
@@ -809,7 +956,11 @@ def _ensure_tables(engine: Engine) -> None:
 
 
 def _open_sources(
-    paths: list[Path], kind: str, encoding: str | None, summary: LoadSummary
+    paths: list[Path],
+    kind: str,
+    encoding: str | None,
+    summary: LoadSummary,
+    hidden_sheets: bool = False,
 ) -> list[_Source]:
     """Open every file and decide its kind, in write order; skipped ones are listed."""
     if not paths:
@@ -822,7 +973,9 @@ def _open_sources(
             )
             continue
         try:
-            opened.append(_open_source(p, kind, encoding))
+            found, skipped = _open_source(p, kind, encoding, hidden_sheets)
+            opened.extend(found)
+            summary.skipped.extend(skipped)
         except UnrecognisedFileError as exc:
             if kind != "auto" or len(paths) == 1:
                 raise
@@ -857,7 +1010,7 @@ def _start_batch(conn: Connection, sources: list[_Source], started: dt.datetime)
     return int(batch_id)
 
 
-def _load_source(
+def _load_source(  # noqa: PLR0913 (the per-file options of load_paths, passed through)
     conn: Connection,
     source: _Source,
     summary: LoadSummary,
@@ -867,12 +1020,13 @@ def _load_source(
     progress: Progress | None,
     rejects: list[pd.DataFrame],
     scope: _LoadScope | None = None,
+    policy: EtlPolicy | None = None,
 ) -> None:
     """Load one file chunk by chunk (cleaning the next chunk while one is written)."""
-    fsum = FileSummary(str(source.path), source.kind, source.decided)
+    fsum = FileSummary(source.label or str(source.path), source.kind, source.decided)
     fsum.notes.extend(source.notes)
     summary.files.append(fsum)
-    state = _FileState(KINDS[source.kind], fsum, scope=scope)
+    state = _FileState(KINDS[source.kind], fsum, scope=scope, policy=policy)
     deferred = defer_indexes(conn, state.spec.table, source.total)
     writer = _Writer(conn)
     done = 0
@@ -939,15 +1093,42 @@ def _finish_batch(conn: Connection, summary: LoadSummary) -> None:
     )
 
 
-def _write_reject_files(summary: LoadSummary, rejects: str | Path | None) -> None:
-    """The rejects CSV and, next to it, the holder names that matched no enterprise."""
+def _stage_reject_files(
+    summary: LoadSummary, rejects: str | Path | None
+) -> list[tuple[Path, Path]]:
+    """Write the rejects CSV and, next to it, the holder names that matched no
+    enterprise, as temporary files renamed after the commit; ``(temporary, final)``.
+
+    Raises
+    ------
+    InputError
+        A file cannot be written (the load is then rolled back whole).
+    """
     if rejects is None:
-        return
+        return []
+    target = Path(rejects)
+    files: list[tuple[Path, pd.DataFrame]] = []
     if len(summary.rejects):
-        summary.rejects_file = str(write_rejects(rejects, summary.rejects))
+        files.append((target, order_rejects(summary.rejects)))
+        summary.rejects_file = str(target)
     if summary.links is not None and len(summary.links.problems()):
-        holders = Path(rejects).with_name(Path(rejects).stem + "_holders.csv")
-        summary.links.problems().to_csv(holders, index=False, encoding="utf-8-sig")
+        files.append((target.with_name(target.stem + "_holders.csv"), summary.links.problems()))
+    staged: list[tuple[Path, Path]] = []
+    for final, frame in files:
+        tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+        try:
+            write_csv(frame, tmp)
+        except OSError as exc:
+            for done in (tmp, *(d for d, _ in staged)):
+                with contextlib.suppress(OSError):
+                    done.unlink(missing_ok=True)
+            raise InputError(
+                f"the rejects file cannot be written ({exc.strerror or exc}); nothing was "
+                f"loaded — free disk space or choose another --rejects path and load again",
+                file=str(final),
+            ) from exc
+        staged.append((tmp, final))
+    return staged
 
 
 def _iter(chunks: Iterable[RawTable]) -> Iterator[RawTable]:

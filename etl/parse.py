@@ -60,7 +60,7 @@ UNIT_FACTORS: dict[str, dict[str, float]] = {
     "ratio": {},
 }
 
-_BLANKS = {"", "-", "--", "—", "——", "/", "无", "nan", "none", "null", "n/a", "na", "nat"}
+_BLANKS = {"", "-", "--", "—", "——", "/", "无", "none", "null", "n/a", "na"}
 
 
 def clean_text(values: pd.Series) -> pd.Series:
@@ -173,7 +173,8 @@ def parse_numbers(
         out = pd.to_numeric(values, errors="coerce").astype("float64")
         if header_unit and header_unit.replace(" ", "") in UNIT_FACTORS.get(unit or "", {}):
             out = out * UNIT_FACTORS[unit or ""][header_unit.replace(" ", "")]
-        return out, pd.Series(False, index=values.index)
+        infinite = pd.Series(np.isinf(out.to_numpy()), index=values.index)
+        return out.mask(infinite), infinite
     if pd.api.types.is_string_dtype(values) and values.dtype != object:
         numeric = pd.Series(False, index=values.index)  # text column (CSV): all cells text
     else:  # spreadsheet column mixing numbers and text
@@ -207,8 +208,9 @@ def parse_numbers(
         mapped = unit_of_cell[has_unit].astype(object).map(lambda u: factors.get(u, np.nan))
         factor[has_unit] = mapped.to_numpy(dtype="float64", na_value=np.nan)
     out = out * factor
-    bad = ~blank_mask(values) & out.isna()
-    return out, bad
+    # NaN, infinity and overflow (1e400) are not numbers: rejected, never stored
+    bad = ~blank_mask(values) & ~np.isfinite(out.fillna(np.nan))
+    return out.where(np.isfinite(out)), bad
 
 
 _TRUE = {"是", "y", "yes", "true", "1", "规上", "√", "t"}

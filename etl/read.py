@@ -24,6 +24,7 @@ import pandas as pd
 import pyogrio
 
 from devzone.errors import InputError
+from devzone.etl.count import csv_file_records, csv_records
 from devzone.etl.draft import RawTable
 from devzone.etl.fields import UnrecognisedFileError, match_headers
 from devzone.etl.kinds import KINDS
@@ -67,7 +68,11 @@ def sniff_encoding(data: bytes) -> str:
 
 
 def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
-    enc = encoding or sniff_encoding(data)
+    try:
+        enc = encoding or sniff_encoding(data)
+    except InputError as exc:
+        message = str(exc).split(": ", 1)[-1] if exc.row is not None else str(exc)
+        raise InputError(message, file=str(path), row=exc.row) from exc
     if enc.lower().replace("-", "") in ("utf8", "utf8sig") and data.startswith(codecs.BOM_UTF8):
         enc = "utf-8-sig"
     try:
@@ -154,7 +159,14 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
     text, enc = _decode(path, path.read_bytes(), encoding)
     text = text.lstrip("\ufeff")
     sep = _sniff_sep(path, text)
+    nuls = text.count("\x00")
+    if nuls:  # the C parser of some pandas versions drops NUL bytes (the cell turns blank)
+        text = text.replace("\x00", "\ufffd")
     header_line, headers, notes = _scan_header(path, text, sep)
+    if nuls:
+        notes.append(f"{nuls} NUL bytes (binary data) shown as \ufffd")
+    body_text = "\n".join(text.split("\n")[header_line:])
+    starts, records = csv_records(body_text, sep, first_line=header_line + 1, file=str(path))
     try:
         body = pd.read_csv(
             io.StringIO(text),
@@ -170,29 +182,149 @@ def _read_csv(path: Path, encoding: str | None) -> RawTable:
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(f"not a readable CSV file: {exc}", file=str(path)) from exc
-    rows = np.arange(header_line + 1, header_line + 1 + len(body))
+    if records != len(body):
+        last = starts[min(len(body), records) - 1] if min(len(body), records) else header_line
+        raise InputError(
+            f"the file holds {records} records below the header (counted quote-aware) but "
+            f"{len(body)} were read; reading went wrong after line {last} — check that line "
+            "for an unclosed quote or a separator inside an unquoted cell",
+            file=str(path),
+            row=last,
+        )
+    rows = np.asarray(starts, dtype=int)
     raw = RawTable(path, body, rows, "line", encoding=enc, notes=notes)
     raw.notes.insert(0, f"encoding {enc}")
     return raw
 
 
+#: What a cell of an error type shows (Excel, WPS, LibreOffice).
+EXCEL_ERRORS = frozenset(
+    {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA"}
+)
+_NO_CACHE = (
+    "formula without a saved result (open the workbook in Excel/WPS, let it calculate, "
+    "save it and load it again)"
+)
+
+
 def _read_excel(path: Path) -> RawTable:
+    tables, skipped = read_workbook(path)
+    if tables:
+        return tables[0]
+    raise InputError(
+        "; ".join(s["reason"] for s in skipped) or "the workbook has no data", file=str(path)
+    )
+
+
+def read_workbook(
+    path: str | Path, *, hidden_sheets: bool = False
+) -> tuple[list[RawTable], list[dict[str, str]]]:
+    """Every sheet of a workbook whose header maps to a kind, and the sheets skipped
+    with the reason (hidden, empty, no header that maps).
+
+    Merged cells are unmerged (the value copied into every cell of the range); a header
+    cell merged across columns is refused by name. A formula cell without a saved result
+    and an error cell (``#DIV/0!``) are listed in :attr:`RawTable.bad_cells` so they
+    become rejects, never blanks.
+
+    Raises
+    ------
+    InputError
+        The workbook cannot be opened, or a header is merged across columns.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".xls":
+        return _read_xls(path), []
+    import openpyxl
+
     try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object)
+        values = openpyxl.load_workbook(path, data_only=True)
+        formulas = openpyxl.load_workbook(path, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a broken workbook
         raise InputError(f"not a readable Excel workbook: {exc}", file=str(path)) from exc
-    problem: InputError | None = None
-    for name, grid in sheets.items():
+    tables: list[RawTable] = []
+    skipped: list[dict[str, str]] = []
+    for ws in values.worksheets:
+        where = f"{path} [sheet {ws.title}]"
+        if ws.sheet_state != "visible" and not hidden_sheets:
+            skipped.append(
+                {"file": where, "reason": f"{ws.sheet_state} sheet (load it with --hidden-sheets)"}
+            )
+            continue
+        grid, bad, merged = _sheet_grid(ws, formulas[ws.title])
         if grid.empty:
+            skipped.append({"file": where, "reason": "empty sheet"})
             continue
         try:
             raw = _split_header(path, grid, 1, "spreadsheet row")
-        except InputError as exc:
-            problem = problem or exc
+        except UnrecognisedFileError as exc:
+            skipped.append({"file": where, "reason": str(exc)})
             continue
-        raw.notes.insert(0, f"sheet {name}")
-        return raw
-    raise problem or InputError("the workbook has no data", file=str(path))
+        header_row = int(raw.row_numbers[0]) - 1 if len(raw.row_numbers) else len(grid)
+        _refuse_merged_header(path, ws.title, merged, header_row)
+        raw.bad_cells = [
+            (r, str(raw.frame.columns[c]), text, why) for r, c, text, why in bad if r > header_row
+        ]
+        raw.part = f"sheet {ws.title}"
+        raw.notes.insert(0, f"sheet {ws.title}")
+        tables.append(raw)
+    return tables, skipped
+
+
+def _read_xls(path: Path) -> list[RawTable]:
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object)
+    except Exception as exc:  # xlrd raises many types for a broken workbook
+        raise InputError(f"not a readable Excel workbook: {exc}", file=str(path)) from exc
+    out = []
+    for name, grid in sheets.items():
+        if not grid.empty:
+            raw = _split_header(path, grid, 1, "spreadsheet row")
+            raw.part = f"sheet {name}"
+            out.append(raw)
+    return out
+
+
+def _sheet_grid(ws, wf) -> tuple[pd.DataFrame, list, list]:  # type: ignore[no-untyped-def]
+    """The cells of a sheet (merged ranges filled), its cells without a value
+    ``(row, column index, text, reason)`` and its merged ranges across columns."""
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    width = max((len(r) for r in rows), default=0)
+    rows = [r + [None] * (width - len(r)) for r in rows]
+    across = []
+    for rng in ws.merged_cells.ranges:
+        top = rows[rng.min_row - 1][rng.min_col - 1] if rng.min_row <= len(rows) else None
+        for r in range(rng.min_row, min(rng.max_row, len(rows)) + 1):
+            for c in range(rng.min_col, min(rng.max_col, width) + 1):
+                rows[r - 1][c - 1] = top
+        if rng.max_col > rng.min_col:
+            across.append((rng.min_row, rng.max_row, str(rng.coord), top))
+    bad = []
+    for (r, c), cell in wf._cells.items():
+        if r > len(rows) or c > width:
+            continue
+        v = rows[r - 1][c - 1]
+        if cell.data_type == "f" and v is None:
+            bad.append((r, c - 1, str(cell.value)[:80], _NO_CACHE))
+        elif isinstance(v, str) and v.strip() in EXCEL_ERRORS:
+            bad.append((r, c - 1, v, f"spreadsheet error value {v.strip()} (no value)"))
+    return pd.DataFrame(rows, dtype=object), bad, across
+
+
+def _refuse_merged_header(path: Path, sheet: str, merged: list, header_row: int) -> None:
+    """A header cell merged across columns hides a column's name: refuse it by name."""
+    for top, bottom, coord, value in merged:
+        if top <= header_row <= bottom:
+            raise InputError(
+                f"sheet {sheet}: the header cell {value!s} is merged across {coord}, so "
+                "the columns under it have no name of their own; unmerge it and give "
+                "each column its own header",
+                file=str(path),
+                row=header_row,
+                field=str(value),
+            )
 
 
 def _read_json(path: Path, encoding: str | None) -> RawTable:
@@ -206,7 +338,17 @@ def _read_json(path: Path, encoding: str | None) -> RawTable:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"invalid JSON: {exc.msg}", file=str(path), row=exc.lineno) from exc
-        records = [r if isinstance(r, dict) else {"value": r} for r in data]
+        if not isinstance(data, list):
+            data = [data]
+        odd = next((i for i, r in enumerate(data, start=1) if not isinstance(r, dict)), None)
+        if odd is not None:
+            raise InputError(
+                f"record {odd} of the JSON array is not an object of named fields "
+                f'({str(data[odd - 1])[:40]!r}); every record must be {{"字段": 值, …}}',
+                file=str(path),
+                row=odd,
+            )
+        records = list(data)
         lines = list(range(1, len(records) + 1))
     else:
         label = "line"
@@ -261,6 +403,42 @@ def _dbf_encoding(path: Path) -> str | None:
         return "UTF-8"
     except UnicodeDecodeError:
         return "GB18030"
+
+
+_GBK_NAMES = {"gbk", "936", "cp936", "gb2312", "gb18030", "ansi 936", "windows-936"}
+
+
+def _cpg_conflict(path: Path, notes: list[str]) -> str | None:
+    """A ``.cpg`` declaring GBK beside a ``.dbf`` whose text is UTF-8 (multi-byte, valid):
+    the data wins, and the conflict is noted. Returns the encoding to read with."""
+    cpg = next(
+        (p for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG")) if p.exists()), None
+    )
+    dbf = next(
+        (p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.exists()), None
+    )
+    if cpg is None or dbf is None:
+        return None
+    declared = cpg.read_text(errors="replace").strip()
+    if declared.lower() not in _GBK_NAMES:
+        return None
+    data = dbf.read_bytes()
+    body = data[int.from_bytes(data[8:10], "little") :] if len(data) > 10 else b""
+    try:
+        body.decode("ascii")
+        return None
+    except UnicodeDecodeError:
+        pass
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    notes.append(
+        f"{cpg.name} declares {declared} but the attributes are valid UTF-8 (read as GBK "
+        "they would be mojibake): read as UTF-8 — fix the .cpg, or pass --encoding GBK to "
+        "force the declared encoding"
+    )
+    return "UTF-8"
 
 
 def _read_vector(path: Path, encoding: str | None, layer: str | None) -> RawTable:
@@ -393,7 +571,17 @@ class VectorSource:
                         geometry=geom,
                         crs=self.crs,
                         encoding=self.encoding,
+                        part=f"layer {self.layer}" if self.layer else None,
                     )
+            if self.features >= 0 and start - 1 != self.features:
+                raise InputError(
+                    f"GDAL counts {self.features} features in "
+                    f"{('layer ' + self.layer) if self.layer else 'the file'} but reading "
+                    f"stopped after feature {start - 1}: the file is truncated or damaged "
+                    "(a short .dbf or .shp); export it again",
+                    file=str(self.path),
+                    row=start,
+                )
         except InputError:
             raise
         except Exception as exc:  # GDAL/Arrow errors come as several exception types
@@ -420,6 +608,8 @@ def open_vector(
         enc = _dbf_encoding(path)
         if enc:
             notes.append(f"no .cpg beside the .shp: attribute encoding detected as {enc}")
+        else:
+            enc = _cpg_conflict(path, notes)
     try:
         if layer is None and path.suffix.lower() == ".gpkg":
             layers = pyogrio.list_layers(path)
@@ -440,7 +630,9 @@ def open_vector(
     crs = info.get("crs")
     if crs is None:
         notes.append("the file declares no CRS (no .prj)")
-    return VectorSource(path, layer, enc, fields, crs, int(info.get("features") or 0), notes)
+    features = info.get("features")
+    count = -1 if features is None else int(features)
+    return VectorSource(path, layer, enc, fields, crs, count, notes)
 
 
 def _check_text(batch, path: Path, first_row: int, encoding: str | None) -> None:  # type: ignore[no-untyped-def]
@@ -516,6 +708,17 @@ class CsvSource:
                 start += len(frame)
                 yield RawTable(
                     self.path, frame.reset_index(drop=True), rows, "line", encoding=self.encoding
+                )
+            read = start - self.header_line - 1
+            records = csv_file_records(
+                self.path, self.encoding, self.sep, skip_lines=self.header_line
+            )
+            if records != read:
+                raise InputError(
+                    f"the file holds {records} records below the header (counted "
+                    f"quote-aware) but {read} were read; check for an unclosed quote or a "
+                    "separator inside an unquoted cell",
+                    file=str(self.path),
                 )
         except UnicodeDecodeError as exc:
             raise InputError(

@@ -34,6 +34,7 @@ __all__ = [
     "CorridorPolicy",
     "CorridorTargets",
     "EntryRule",
+    "EtlPolicy",
     "ExitPolicy",
     "GradeCuts",
     "IdleNoticePolicy",
@@ -338,6 +339,18 @@ class MapsPolicy(Section):
     zones: ZoneStyle
 
 
+# --- [etl] ----------------------------------------------------------------------------
+
+
+class EtlPolicy(Section):
+    """[etl] — conventions of the registry exports (``devzone etl load``)."""
+
+    #: cells of an optional field read as blank (with a note in the load summary)
+    placeholders: list[str]
+    #: further placeholders of optional date fields (未开工 …)
+    date_placeholders: list[str]
+
+
 class Policy(Section):
     """The whole policy: one section per TOML table."""
 
@@ -349,3 +362,4 @@ class Policy(Section):
     corridor: CorridorPolicy
     maps: MapsPolicy
     cases: CasesPolicy
+    etl: EtlPolicy

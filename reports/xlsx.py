@@ -20,7 +20,7 @@ __all__ = ["FORMULA_START", "number_format", "text_width", "write_workbook"]
 
 #: Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_WIDE = r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]"
+_WIDE = "[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]"
 
 #: Number formats by column-name suffix (the suffix says the unit).
 _FORMATS: tuple[tuple[str, str], ...] = (

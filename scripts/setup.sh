@@ -51,9 +51,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   # Through `env`: sudo resets the environment, and a debconf prompt (tzdata) would hang.
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-if ! "$PY" -c "import sys; sys.exit(sys.version_info < (3, 10))"; then
-  echo "devzone needs Python >= 3.10; $PY is $("$PY" -V 2>&1). Use Debian 12 / Ubuntu 22.04" \
-    "or newer, or point PYTHON at a newer interpreter (PYTHON=python3.11 scripts/test)." >&2
+if ! "$PY" -c "import sys; sys.exit(sys.version_info < (3, 11))"; then
+  echo "devzone needs Python >= 3.11; $PY is $("$PY" -V 2>&1). Debian 12 has it; on" \
+    "Ubuntu 22.04 run 'apt install python3.11 python3.11-venv' and then" \
+    "'PYTHON=python3.11 scripts/demo' (or scripts/test)." >&2
   exit 1
 fi
 

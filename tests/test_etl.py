@@ -95,7 +95,9 @@ def test_supply_row_problems_are_rejected_with_row_and_field(engine, tmp_path):
     assert counts(s) == (4, 1, 0, 0, 3)
     out = pd.read_csv(rej, encoding="utf-8-sig", dtype=str)
     assert rej.read_bytes().startswith(b"\xef\xbb\xbf")
-    assert list(out.columns) == ["file", "row", "field", "value", "reason"]
+    # file, row, field, value, reason, then the original record as it was in the file
+    assert list(out.columns) == ["file", "row", "field", "value", "reason", *SUPPLY_HEADER]
+    assert out["面积(公顷)"].tolist()[0] == "'-3"  # neutralised for Excel (OWASP)
     # Title row 1, blank row 2, header row 3: data rows are spreadsheet rows 4..7.
     got = dict(
         zip(out["row"].astype(int), zip(out["field"], out["reason"], strict=True), strict=True)
