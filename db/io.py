@@ -345,5 +345,6 @@ def write_frame(
         tag_transaction(conn, current_command(f"write {name}") or name)
         conn.execute(stmt)
         written = insert_rows(conn, table, rows, geoms)
-    refresh_metadata(engine, [name])  # extents, data columns, styles of this table only
+    if engine.dialect.name == "geopackage":  # on PostGIS the owner sets them at db init
+        refresh_metadata(engine, [name])  # extents, data columns, styles of this table only
     return written

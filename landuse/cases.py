@@ -596,7 +596,8 @@ def _amount_checks(ev: pd.DataFrame, recorded: pd.DataFrame, cases: pd.DataFrame
     )
     order = ev.assign(_a=amount.where(pay, 0.0)).sort_values("event_date", kind="stable")
     running = order.groupby("case_id")["_a"].cumsum().reindex(ev.index)
-    over = pay & fee_due.notna() & (paid_before + running > fee_due + 1e-9)
+    # amounts compared at 0.01 元 (1e-6 万元), so binary rounding never flags an exact payment
+    over = pay & fee_due.notna() & ((paid_before + running).round(6) > fee_due.round(6))
     reason = "amount above the fee due (" + fee_due.round(4).astype(str) + " 万元)"
     field = _field(ev, "amount_wan")
     return [
