@@ -315,7 +315,7 @@ def _until(step: str) -> _Handler:
 
 def _fee_paid(t: _Track, ev: _Event, clocks: CaseClocks) -> _Track:
     paid = t.paid + (_amount(ev.get("amount_wan")) or 0.0)
-    if t.fee_due is not None and paid >= t.fee_due - 1e-9:
+    if t.fee_due is not None and round(paid, 6) >= round(t.fee_due, 6):  # at 0.01 元
         return replace(t, state="fee_paid", step="close", due=None, paid=paid)
     return replace(t, paid=paid, state=t.state if t.step == "pay_fee" else "decided")
 

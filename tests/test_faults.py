@@ -47,7 +47,7 @@ def _counts(url: str) -> dict[str, int]:
         names = [
             n
             for n in inspect(engine).get_table_names()
-            if not n.startswith(("gpkg", "rtree", "sqlite", "spatial"))
+            if not n.startswith(("gpkg", "vgpkg", "rtree", "sqlite", "spatial"))
         ]
         with engine.connect() as conn:
             return {n: conn.execute(text(f'SELECT count(*) FROM "{n}"')).scalar() for n in names}
