@@ -4,36 +4,76 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, inspect, select, text
+from sqlalchemy import Connection, Engine, func, inspect, select, text
 
 from devzone.db.schema import SRID, Base
 
-__all__ = ["TableInfo", "all_tables", "describe", "init_db", "register_attribute_tables"]
+__all__ = [
+    "TableInfo",
+    "add_missing_columns",
+    "all_tables",
+    "describe",
+    "init_db",
+    "register_attribute_tables",
+    "register_attribute_tables_on",
+]
 
 
 def all_tables() -> Base.metadata.__class__:
-    """The complete metadata: input tables plus every analysis result table."""
-    # Importing the result-table modules registers their tables on Base.metadata.
-    from devzone.db import results  # noqa: F401
+    """The complete metadata: input tables, their history tables, every result table."""
+    # Importing these modules registers their tables on Base.metadata.
+    from devzone.db import history, results  # noqa: F401
 
     return Base.metadata
 
 
 def register_attribute_tables(engine: Engine) -> None:
     """Register non-spatial tables in ``gpkg_contents`` so QGIS/GDAL list them."""
-    metadata = all_tables()
     with engine.begin() as conn:
-        known = {r[0] for r in conn.execute(text("SELECT table_name FROM gpkg_contents")).all()}
-        for table in metadata.sorted_tables:
-            if table.name in known or "geom" in table.c:
+        register_attribute_tables_on(conn)
+
+
+def register_attribute_tables_on(conn: Connection) -> None:
+    """:func:`register_attribute_tables` inside the caller's transaction."""
+    known = {r[0] for r in conn.execute(text("SELECT table_name FROM gpkg_contents")).all()}
+    for table in all_tables().sorted_tables:
+        if table.name in known or "geom" in table.c:
+            continue
+        conn.execute(
+            text(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier, description)"
+                " VALUES (:t, 'attributes', :t, :d)"
+            ),
+            {"t": table.name, "d": table.comment or ""},
+        )
+
+
+def add_missing_columns(engine: Engine) -> list[str]:
+    """Add the declared non-spatial columns an older database lacks (``ALTER TABLE``).
+
+    Additive schema changes (``load_batch.os_user``/``db_role`` …) reach databases made
+    before them; nothing is dropped or retyped.
+
+    Returns
+    -------
+    list of str
+        ``table.column`` of every column added.
+    """
+    added: list[str] = []
+    inspector = inspect(engine)
+    present = set(inspector.get_table_names())
+    with engine.begin() as conn:
+        for table in all_tables().sorted_tables:
+            if table.name not in present:
                 continue
-            conn.execute(
-                text(
-                    "INSERT INTO gpkg_contents (table_name, data_type, identifier, description)"
-                    " VALUES (:t, 'attributes', :t, :d)"
-                ),
-                {"t": table.name, "d": table.comment or ""},
-            )
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for col in table.c:
+                if col.name in have or col.name == "geom" or col.primary_key:
+                    continue
+                kind = col.type.compile(dialect=conn.dialect)
+                conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{col.name}" {kind}'))
+                added.append(f"{table.name}.{col.name}")
+    return added
 
 
 def init_db(engine: Engine) -> list[str]:
@@ -50,6 +90,7 @@ def init_db(engine: Engine) -> list[str]:
         with engine.begin() as conn:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
     metadata.create_all(engine, checkfirst=True)
+    add_missing_columns(engine)
     if engine.dialect.name == "geopackage":
         register_attribute_tables(engine)
     after = set(inspect(engine).get_table_names())
