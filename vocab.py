@@ -22,7 +22,6 @@ from collections.abc import Iterable, Mapping
 __all__ = [
     "CHANGE_LABELS",
     "DATA_CHANGE_LABELS",
-    "RULE_CHANGE_LABELS",
     "EXIT_REASON_LABELS",
     "FEE_STATUSES",
     "FIT_LABELS",
@@ -34,6 +33,7 @@ __all__ = [
     "INVEST_SOURCE_LABELS",
     "MEASURE_LABELS",
     "PERFORMANCE_NOTE_LABELS",
+    "RULE_CHANGE_LABELS",
     "START_EVIDENCE_LABELS",
     "STATUSES",
     "SUPERVISION_CATEGORIES",

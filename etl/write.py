@@ -67,7 +67,12 @@ def _is_gpkg(conn: Connection) -> bool:
 def existing_rows(
     conn: Connection, table_name: str, key: tuple[str, ...], extra: tuple[str, ...] = ()
 ) -> pd.DataFrame:
-    """Stored keys with their ``fid`` and ``row_hash`` (and ``extra`` columns)."""
+    """Stored keys with their ``fid`` and ``row_hash`` (and ``extra`` columns).
+
+    An ``extra`` column that is part of the key is read once (the progress series is
+    keyed by ``project_key`` + ``report_date``).
+    """
+    extra = tuple(c for c in extra if c not in key)
     cols = ", ".join(f'"{c}"' for c in (*key, "fid", "row_hash", *extra))
     df = pd.read_sql_query(f'SELECT {cols} FROM "{table_name}"', conn)
     table = table_of(table_name)

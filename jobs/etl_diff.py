@@ -264,7 +264,9 @@ def diff_tables(
     geometry = _geometry_changes(name, oc, nc, zone_c, crs)
     touched = pd.concat([fields[["key", "field"]], geometry.assign(field="geom")[["key", "field"]]])
     per_row = touched.groupby("key", sort=False)["field"].agg(", ".join)
-    changed = _rows(name, nc.loc[nc.index.isin(per_row.index)], zone_c[nc.index.isin(per_row.index)])
+    changed = _rows(
+        name, nc.loc[nc.index.isin(per_row.index)], zone_c[nc.index.isin(per_row.index)]
+    )
     changed["fields"] = changed["key"].map(per_row)
     return {
         "added": _rows(name, added, zones.of(added)),
@@ -321,16 +323,14 @@ def _area_share(old: pd.Series, new: pd.Series) -> np.ndarray:
     return np.where(np.isnan(a) | (a == 0), np.inf, share)
 
 
-def rule_changes(
-    parts: dict[str, dict[str, pd.DataFrame]], policy: Policy
-) -> pd.DataFrame:
+def rule_changes(parts: dict[str, dict[str, pd.DataFrame]], policy: Policy) -> pd.DataFrame:
     """The changes that matter to a rule (:data:`devzone.vocab.RULE_CHANGE_LABELS`)."""
     fields = pd.concat([p["fields"] for p in parts.values()], ignore_index=True)
     tol = policy.history.area_change_tolerance
     out = [
-        fields[(fields["table"] == "land_supply") & (fields["field"] == "agreed_start_date")].assign(
-            rule="agreed_start_moved"
-        ),
+        fields[
+            (fields["table"] == "land_supply") & (fields["field"] == "agreed_start_date")
+        ].assign(rule="agreed_start_moved"),
         fields[fields["field"].isin(HOLDER_FIELDS)].assign(rule="holder_renamed"),
     ]
     area = fields[fields["field"].isin(AREA_FIELDS)]

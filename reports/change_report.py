@@ -87,7 +87,9 @@ def _rules_sheet(changes: ChangeTables) -> pd.DataFrame:
     return rules[["rule", "table", "key", "zone_code", "field", "old", "new"]]
 
 
-def write_change_report(path: str | Path, changes: ChangeTables, *, synthetic: bool = False) -> Path:
+def write_change_report(
+    path: str | Path, changes: ChangeTables, *, synthetic: bool = False
+) -> Path:
     """Write the three sheets to ``path`` (XLSX) and return it."""
     kind = changes.by_kind().assign(zone_code="(全部)")
     zone = changes.by_zone()

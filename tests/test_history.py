@@ -177,7 +177,8 @@ def test_diff_lists_exactly_the_corrections(two_loads: TwoLoads) -> None:
     assert zones["changed"].sum() == AREA_FIXED + RENAMED + 1
     assert zones.loc[zones["table"] == "parcel", "zone_code"].ne("").all()
     text_out = changes.summary_text()
-    assert "parcel" in text_out and "土地使用权人更名: 3" in text_out
+    assert "parcel" in text_out
+    assert "土地使用权人更名: 3" in text_out
 
 
 def test_change_report_workbook(two_loads: TwoLoads, tmp_path: Path) -> None:
@@ -235,7 +236,8 @@ def batch_identity_user() -> str:
 def test_loading_the_same_files_twice_keeps_no_history(engine, tmp_path: Path) -> None:
     load_paths(engine, sample_paths(), kind="auto", rejects=tmp_path / "r.csv")
     again = load_paths(engine, sample_paths(), kind="auto", rejects=tmp_path / "r.csv")
-    assert again.updated == 0 and again.inserted == 0
+    assert again.updated == 0
+    assert again.inserted == 0
     for name in ("parcel", "land_supply", "enterprise", "project_progress", "building"):
         assert _history_rows(engine, name) == 0
     assert diff_since(engine).empty
@@ -271,8 +273,14 @@ def test_resolve_vintage_and_result_vintage(engine, tmp_path: Path) -> None:
 
     cols = [c.name for c in result_table("zone_evaluation").c if c.name != "fid"]
     row = pd.DataFrame({c: [None] for c in cols}).assign(**frame.iloc[0].to_dict())
-    write_frame(engine, "zone_evaluation", row, replace_where={"year": 2019}, vintage=1,
-                command="devzone zones rank --year 2019")
+    write_frame(
+        engine,
+        "zone_evaluation",
+        row,
+        replace_where={"year": 2019},
+        vintage=1,
+        command="devzone zones rank --year 2019",
+    )
     got = read(engine, "result_vintage")
     assert got[["result_table", "result_key", "data_batch"]].values.tolist() == [
         ["zone_evaluation", '{"year": 2019}', 1]
@@ -292,9 +300,10 @@ def test_history_tables_are_declared_from_the_inputs() -> None:
     from devzone.db.schema import Base
 
     for name in ("parcel", "project_progress", "enterprise"):
-        cols = [c for c in Base.metadata.tables[name].c.keys() if c != "fid"]
+        cols = [c for c in Base.metadata.tables[name].c if c != "fid"]
         hist = history_table(name).c.keys()
-        assert set(cols) <= set(hist) and "row_fid" in hist
+        assert set(cols) <= set(hist)
+        assert "row_fid" in hist
     assert natural_key("project_progress") == ("project_key", "report_date")
 
 
@@ -327,8 +336,53 @@ def test_gpkg_history_tables_open_in_gdal(engine, tmp_path: Path) -> None:
     assert layers["parcel_history"] == "MultiPolygon"
     assert "land_supply_history" in layers
     with engine.connect() as conn:
-        kinds = dict(
-            conn.execute(text("SELECT table_name, data_type FROM gpkg_contents")).all()
-        )
+        kinds = dict(conn.execute(text("SELECT table_name, data_type FROM gpkg_contents")).all())
     assert kinds["parcel_history"] == "features"
     assert kinds["land_supply_history"] == "attributes"
+
+
+@pytest.fixture
+def progress_series(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lead's two-line ETL change: progress keyed by project and report date, and
+    no "older report" rejection (``etl/fields.py``, ``etl/load.py``)."""
+    import dataclasses
+
+    import devzone.etl.load as load_mod
+    from devzone.etl.fields import KINDS
+
+    spec = dataclasses.replace(KINDS["progress"], key=("project_key", "report_date"))
+    monkeypatch.setitem(KINDS, "progress", spec)
+    monkeypatch.setattr(
+        load_mod, "_older_progress", lambda state, frame, geoms, label: (frame, geoms, frame[:0])
+    )
+
+
+def test_progress_series_and_government_cause_added(
+    engine, tmp_path: Path, progress_series: None
+) -> None:
+    files = sample_paths()
+    first = load_paths(engine, files, kind="auto", rejects=tmp_path / "r.csv")
+    stored = read(engine, "project_progress")
+    reports = pd.read_excel(data_path("sample", "project_progress.xlsx"), dtype=str)
+    no_cause = reports["政府原因"].isna()
+    later = reports[no_cause].head(2).copy()
+    later["填报日期"] = "2020-03-31"
+    later.loc[later.index[0], "政府原因"] = "土地利用总体规划、城乡规划依法修改"
+    path = tmp_path / "项目进度_2020Q1.csv"
+    later.to_csv(path, index=False, encoding="utf-8-sig")
+    second = load_paths(engine, [path], kind="progress", rejects=tmp_path / "r2.csv", link=False)
+    assert (second.inserted, second.updated, second.rejected) == (2, 0, 0)
+    series = read(engine, "project_progress")
+    assert len(series) == len(stored) + 2
+    assert _history_rows(engine, "project_progress") == 0  # a new report is a new row
+    key = later["电子监管号"].iloc[0]
+    mine = series[series["project_key"] == key]
+    assert len(mine) == 2
+    then = latest_progress(series, "2019-12-31")
+    assert then.loc[then["project_key"] == key, "government_cause"].isna().all()
+    now = latest_progress(series, "2020-06-30")
+    assert now.loc[now["project_key"] == key, "government_cause"].notna().all()
+    changes = diff_since(engine, first.batch_id)
+    rules = changes.rules[changes.rules["rule"] == "government_cause_added"]
+    assert rules["key"].tolist() == [f"{key}/2020-03-31"]
+    assert changes.by_kind().set_index("table").loc["project_progress", "added"] == 2
