@@ -63,6 +63,7 @@ __all__ = [
     "Vintage",
     "as_of_sql",
     "batch_identity",
+    "current_vintage",
     "decode_gpkg_blobs",
     "ensure_history",
     "history_table",
@@ -205,9 +206,12 @@ def ensure_history(conn: Connection, name: str) -> Table:
     if not inspect(conn).has_table(hist.name):
         hist.create(conn, checkfirst=True)
         if conn.dialect.name == "geopackage" and "geom" not in hist.c:
-            from devzone.db.admin import register_attribute_tables_on
-
-            register_attribute_tables_on(conn)
+            conn.exec_driver_sql(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
+                "SELECT ?, 'attributes', ?, ? WHERE NOT EXISTS "
+                "(SELECT 1 FROM gpkg_contents WHERE table_name = ?)",
+                (hist.name, hist.name, hist.comment or "", hist.name),
+            )
     return hist
 
 
@@ -403,6 +407,16 @@ def resolve_vintage(engine: Engine | Connection, vintage: Vintage) -> int:
             f"{vintage!s} is older than the first load"
         )
     return int(done["fid"].max())
+
+
+def current_vintage(engine: Engine | Connection) -> int | None:
+    """The latest finished load batch (what a result computed now was computed on).
+
+    ``None`` when nothing was loaded. Jobs pass it (or the resolved ``--data-as-of``) to
+    :func:`devzone.db.io.write_frame` as ``vintage``.
+    """
+    done = _batches(engine).dropna(subset=["finished_at"])
+    return int(done["fid"].max()) if len(done) else None
 
 
 def as_of_sql(

@@ -21,6 +21,7 @@ from sqlalchemy import text
 
 from devzone.db.history import (
     batch_identity,
+    current_vintage,
     history_table,
     latest_progress,
     natural_key,
@@ -197,6 +198,11 @@ def test_as_of_first_batch_is_the_first_load(two_loads: TwoLoads) -> None:
     now = read(t.engine, "parcel", as_of=t.second)
     assert len(now) == len(t.first_parcels) - GONE + NEW
     _same_table(now, read(t.engine, "parcel"))
+    batches = read(t.engine, "load_batch").set_index("fid")
+    first_done = batches.loc[t.first, "finished_at"]
+    assert resolve_vintage(t.engine, first_done) == t.first
+    assert resolve_vintage(t.engine, first_done.isoformat()) == t.first
+    assert len(read(t.engine, "parcel", as_of=first_done)) == len(t.first_parcels)
     joined = parcels_with_contract(t.engine, as_of=t.first)
     assert len(joined) == len(t.first_parcels)
     assert set(t.export.gone) <= set(joined["parcel_code"])
@@ -262,6 +268,7 @@ def test_retire_missing(engine, tmp_path: Path) -> None:
 def test_resolve_vintage_and_result_vintage(engine, tmp_path: Path) -> None:
     load_paths(engine, sample_paths()[:2], kind="auto", rejects=tmp_path / "r.csv")
     assert resolve_vintage(engine, 1) == 1
+    assert current_vintage(engine) == 1
     assert resolve_vintage(engine, "1") == 1
     assert resolve_vintage(engine, dt.date.today() + dt.timedelta(days=1)) == 1
     with pytest.raises(DatabaseError, match="no load had finished"):
@@ -300,10 +307,12 @@ def test_history_tables_are_declared_from_the_inputs() -> None:
     from devzone.db.schema import Base
 
     for name in ("parcel", "project_progress", "enterprise"):
-        cols = [c for c in Base.metadata.tables[name].c if c != "fid"]
-        hist = history_table(name).c.keys()
+        cols = [c.name for c in Base.metadata.tables[name].c if c.name != "fid"]
+        hist = [c.name for c in history_table(name).c]
         assert set(cols) <= set(hist)
         assert "row_fid" in hist
+        types = {c.name: type(c.type) for c in history_table(name).c}
+        assert all(types[c.name] is type(c.type) for c in Base.metadata.tables[name].c[1:])
     assert natural_key("project_progress") == ("project_key", "report_date")
 
 
@@ -386,3 +395,22 @@ def test_progress_series_and_government_cause_added(
     rules = changes.rules[changes.rules["rule"] == "government_cause_added"]
     assert rules["key"].tolist() == [f"{key}/2020-03-31"]
     assert changes.by_kind().set_index("table").loc["project_progress", "added"] == 2
+
+
+def test_a_database_made_before_history_gets_it_at_the_first_change(engine, tmp_path: Path):
+    load_paths(engine, sample_paths()[:3], kind="auto", rejects=tmp_path / "r.csv")
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE land_supply_history"))
+        if engine.dialect.name == "geopackage":
+            conn.execute(text("DELETE FROM gpkg_contents WHERE table_name = 'land_supply_history'"))
+    assert len(read(engine, "land_supply", as_of=1)) == len(read(engine, "land_supply"))
+    keep = read(engine, "land_supply")["supervision_no"].iloc[1:].tolist()
+    with engine.begin() as conn:
+        assert retire_missing(conn, "land_supply", ("supervision_no",), keep, 2) == 1
+    assert len(read(engine, "land_supply_history")) == 1
+    if engine.dialect.name == "geopackage":
+        with engine.connect() as conn:
+            kind = conn.execute(
+                text("SELECT data_type FROM gpkg_contents WHERE table_name = 'land_supply_history'")
+            ).scalar()
+        assert kind == "attributes"
