@@ -67,18 +67,21 @@ def _history_rows(engine: object) -> int:
         return int(conn.execute(text("SELECT count(*) FROM parcel_history")).scalar())
 
 
-def _backend(backend: str, n: int, gpkg: Path, changed: Path, n_changed: int, workdir: Path):  # type: ignore[no-untyped-def]
+def _backend(
+    backend: str, n: int, gpkg: Path, changed: Path, n_changed: int, workdir: Path
+) -> list[dict]:
+    """The three loads on one backend (a fresh database), after the ogr2ogr baseline."""
     from devzone.db.admin import init_db
     from devzone.db.engine import make_engine
-    from devzone.etl.load import load_paths
+    from devzone.etl.load import LoadSummary, load_paths
 
     base = _baseline(backend, gpkg, workdir)
     url = pg_database(DB, fresh=True) if backend == "postgis" else str(workdir / "reload.gpkg")
     engine = make_engine(url, create=True)
     init_db(engine)
-    rows = []
+    rows: list[dict] = []
 
-    def load(path: Path):  # type: ignore[no-untyped-def]
+    def load(path: Path) -> LoadSummary:
         return load_paths(engine, [path], kind="auto", rejects=workdir / "r.csv", link=False)
 
     try:

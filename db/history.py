@@ -241,6 +241,21 @@ def keep_versions(
     ``valid_from_batch`` = its own ``batch_id`` (0 when unknown), ``valid_to_batch`` =
     ``batch_id``, ``valid_to`` = ``at`` (now), ``change`` and who made it.
 
+    Parameters
+    ----------
+    conn
+        The load's connection (its transaction).
+    name
+        An input table (:data:`INPUT_TABLES`).
+    fids
+        ``fid`` of the stored rows about to change.
+    batch_id
+        The load batch replacing them (``valid_to_batch``).
+    change
+        ``updated`` or ``retired``.
+    at
+        When (UTC, naive); now by default.
+
     Returns
     -------
     int

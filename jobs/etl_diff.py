@@ -32,7 +32,7 @@ from devzone.db.io import PROVENANCE, read
 from devzone.policy import Policy, default_policy
 from devzone.settings import area_crs as resolve_area_crs
 
-__all__ = ["ChangeSet", "diff_since", "diff_tables"]
+__all__ = ["ChangeSet", "ZoneLookup", "diff_since", "diff_tables", "rule_changes"]
 
 #: Columns of the per-row frames.
 ROW_COLUMNS = ["table", "key", "zone_code"]
@@ -133,7 +133,7 @@ def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
     return (na_a != na_b) | (~na_a & ~na_b & (ta != tb))
 
 
-class _Zones:
+class ZoneLookup:
     """Zone of a row: its own ``zone_code``, else through its parcel or contract."""
 
     def __init__(self, parcels: list[pd.DataFrame], links: list[pd.DataFrame]) -> None:
@@ -156,6 +156,7 @@ class _Zones:
         return sub.set_index(col)["zone_code"]
 
     def of(self, df: pd.DataFrame) -> pd.Series:
+        """The zone code of each row of ``df`` (None where none can be told)."""
         zone = pd.Series(None, index=df.index, dtype=object)
         for col, mapping in (
             ("zone_code", None),
@@ -245,7 +246,7 @@ def diff_tables(
     name: str,
     old: pd.DataFrame | None,
     new: pd.DataFrame | None,
-    zones: _Zones,
+    zones: ZoneLookup,
     *,
     crs: str,
 ) -> dict[str, pd.DataFrame]:
@@ -395,7 +396,7 @@ def diff_since(
     for name in tables:
         old = read(engine, name, required=False, as_of=start) if start else None
         frames[name] = (old, read(engine, name, required=False))
-    zones = _Zones(
+    zones = ZoneLookup(
         [frames.get("parcel", (None, None))[1], frames.get("parcel", (None, None))[0]],
         [frames.get("parcel_enterprise", (None, None))[1]],
     )
