@@ -14,6 +14,7 @@ __all__ = [
     "all_tables",
     "describe",
     "init_db",
+    "migrate_progress_key",
     "register_attribute_tables",
     "register_attribute_tables_on",
 ]
@@ -91,10 +92,82 @@ def init_db(engine: Engine) -> list[str]:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
     metadata.create_all(engine, checkfirst=True)
     add_missing_columns(engine)
+    migrate_progress_key(engine)
     if engine.dialect.name == "geopackage":
         register_attribute_tables(engine)
     after = set(inspect(engine).get_table_names())
     return sorted(t for t in after - before if not t.startswith("rtree_"))
+
+
+def _progress_key_only(conn: Connection) -> list[str]:
+    """Unique constraints/indexes of ``project_progress`` on ``project_key`` alone."""
+    if conn.dialect.name == "postgresql":
+        rows = conn.exec_driver_sql(
+            "SELECT c.conname FROM pg_constraint c JOIN pg_attribute a "
+            "ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey) "
+            "WHERE c.conrelid = to_regclass('project_progress') AND c.contype = 'u' "
+            "GROUP BY c.conname HAVING array_agg(a.attname::text) = ARRAY['project_key']"
+        ).all()
+        return [r[0] for r in rows]
+    found = []
+    for _seq, index, unique, *_ in conn.exec_driver_sql("PRAGMA index_list(project_progress)"):
+        cols = [r[2] for r in conn.exec_driver_sql(f'PRAGMA index_info("{index}")')]
+        if unique and cols == ["project_key"]:
+            found.append(str(index))
+    return found
+
+
+def _rebuild_sqlite_progress(conn: Connection) -> None:
+    """SQLite cannot drop a column's UNIQUE: rebuild the table, keeping every row.
+
+    The rows wait in a temporary table (no ``ALTER TABLE … RENAME``: SQLite would re-parse
+    the GeoPackage metadata triggers, which some writers create malformed).
+    """
+    from devzone.db.schema import ProjectProgress
+
+    table = ProjectProgress.__table__
+    have = {r[1] for r in conn.exec_driver_sql("PRAGMA table_info(project_progress)")}
+    cols = ", ".join(f'"{c.name}"' for c in table.c if c.name in have)
+    conn.exec_driver_sql("DROP TABLE IF EXISTS temp._progress_rows")
+    conn.exec_driver_sql(f"CREATE TEMP TABLE _progress_rows AS SELECT {cols} FROM project_progress")
+    conn.exec_driver_sql("DROP TABLE project_progress")
+    table.create(conn)
+    conn.exec_driver_sql(f"INSERT INTO project_progress ({cols}) SELECT {cols} FROM _progress_rows")
+    conn.exec_driver_sql("DROP TABLE temp._progress_rows")
+
+
+def migrate_progress_key(engine: Engine) -> bool:
+    """Give an older ``project_progress`` its series key (``project_key`` + ``report_date``).
+
+    Databases made when the table kept one report per project have ``project_key``
+    unique; that constraint is replaced (PostGIS: ``ALTER TABLE``; GeoPackage: the
+    attribute table is rebuilt with its rows). Idempotent.
+
+    Returns
+    -------
+    bool
+        True when the database was changed.
+    """
+    if "project_progress" not in inspect(engine).get_table_names():
+        return False
+    with engine.begin() as conn:
+        old = _progress_key_only(conn)
+        if not old:
+            return False
+        if conn.dialect.name != "postgresql":
+            _rebuild_sqlite_progress(conn)
+            return True
+        for name in old:
+            conn.exec_driver_sql(f'ALTER TABLE project_progress DROP CONSTRAINT "{name}"')
+        conn.exec_driver_sql(
+            "ALTER TABLE project_progress ADD CONSTRAINT "
+            '"project_progress_project_key_report_date_key" UNIQUE (project_key, report_date)'
+        )
+        conn.exec_driver_sql(
+            "CREATE INDEX IF NOT EXISTS ix_project_progress_project_key "
+            "ON project_progress (project_key)"
+        )
+    return True
 
 
 @dataclass(frozen=True)

@@ -414,3 +414,28 @@ def test_a_database_made_before_history_gets_it_at_the_first_change(engine, tmp_
                 text("SELECT data_type FROM gpkg_contents WHERE table_name = 'land_supply_history'")
             ).scalar()
         assert kind == "attributes"
+
+
+def test_an_older_progress_table_gets_the_series_key(engine) -> None:
+    from sqlalchemy import MetaData, Table, insert
+
+    from devzone.db.admin import init_db, migrate_progress_key
+    from devzone.db.schema import ProjectProgress
+
+    declared = ProjectProgress.__table__
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE project_progress"))
+        cols = [c._copy() for c in declared.c]
+        for c in cols:
+            c.unique = c.name == "project_key" or None
+            c.index = None
+        old = Table("project_progress", MetaData(), *cols)
+        old.create(conn)
+        conn.execute(insert(old).values(project_key="S1", report_date=dt.date(2019, 6, 30)))
+    assert migrate_progress_key(engine) is True
+    init_db(engine)  # idempotent afterwards
+    assert migrate_progress_key(engine) is False
+    with engine.begin() as conn:
+        conn.execute(insert(declared).values(project_key="S1", report_date=dt.date(2019, 12, 31)))
+    got = read(engine, "project_progress").sort_values("report_date")
+    assert got["report_date"].dt.strftime("%Y-%m-%d").tolist() == ["2019-06-30", "2019-12-31"]
