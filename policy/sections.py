@@ -33,6 +33,7 @@ __all__ = [
     "EntryRule",
     "ExitPolicy",
     "GradeCuts",
+    "HistoryPolicy",
     "IdleNoticePolicy",
     "IdlePolicy",
     "IntensityPolicy",
@@ -282,6 +283,17 @@ class MapsPolicy(Section):
     zones: ZoneStyle
 
 
+# --- [history] ----------------------------------------------------------------------
+
+
+class HistoryPolicy(Section):
+    """[history] — what ``devzone etl diff`` calls out as a change that matters to a rule."""
+
+    #: an area (registered ``area_m2``/``area_ha``, or the measured boundary) changed by
+    #: more than this share of its old value (|new − old| / old)
+    area_change_tolerance: Share
+
+
 class Policy(Section):
     """The whole policy: one section per TOML table."""
 
@@ -292,3 +304,4 @@ class Policy(Section):
     zones: ZonesPolicy
     corridor: CorridorPolicy
     maps: MapsPolicy
+    history: HistoryPolicy
