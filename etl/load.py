@@ -16,8 +16,8 @@ Decisions (where the issue is silent):
 * Files are written in dependency order whatever the order given: districts, zones,
   supply, parcels, indicators, links, buildings, progress.
 * Duplicate keys inside one load: the first row is kept, later ones are rejected
-  ("duplicate of row N"); for project progress the latest 填报日期 is kept, and a
-  report older than the stored one is rejected (the schema keeps one row per project).
+  ("duplicate of row N"). Project progress is a series keyed by project and 填报日期:
+  every monthly report is kept (issue 14).
 * The ``enterprise`` table is derived from indicator rows: one row per credit code
   from its latest year (name, industry, 规上, status, 投产年份); it is updated only when
   the file holds that code's latest year. Derived rows are counted under
@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, inspect, update
 
+from devzone.db.history import batch_identity
 from devzone.db.schema import LoadBatch
 from devzone.errors import InputError
 from devzone.etl.clean import Cleaned, clean, row_hashes
@@ -385,32 +386,6 @@ def _duplicate_reasons(same: np.ndarray, refs: np.ndarray, *, latest: bool) -> n
     )
 
 
-def _older_than_stored(
-    state: _FileState, frame: pd.DataFrame, label: str
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Reject rows whose ``spec.latest`` date is older than the stored row of their key."""
-    none = pd.DataFrame(columns=["row", "field", "value", "reason"])
-    date, key = state.spec.latest, list(state.spec.key)
-    if date not in frame or state.existing is None or state.existing.empty:
-        return frame, none
-    stored = frame[key].merge(state.existing[[*key, date]], on=key, how="left")[date]
-    older = (frame[date].to_numpy() < stored.to_numpy()) & stored.notna().to_numpy()
-    older &= frame[date].notna().to_numpy()
-    if not older.any():
-        return frame, none
-    rejects = pd.DataFrame(
-        {
-            "row": frame["src_row"].to_numpy()[older],
-            "field": label,
-            "value": frame[date].dt.strftime("%Y-%m-%d").to_numpy()[older],
-            "reason": "older than the stored report of "
-            + stored.dt.strftime("%Y-%m-%d").to_numpy()[older].astype(object)
-            + " (one report per project is kept)",
-        }
-    )
-    return frame[~older].reset_index(drop=True), rejects
-
-
 def _fill_by_location(
     conn: Connection, state: _FileState, frame: pd.DataFrame, geoms: np.ndarray | None
 ) -> None:
@@ -467,10 +442,6 @@ def _prepare_chunk(
         sync()
         extra = (spec.latest,) if spec.latest else ()
         state.existing = existing_rows(conn, spec.table, spec.key, extra)
-    if spec.latest:
-        label = cleaned.headers.get(spec.latest, spec.latest)
-        frame, older = _older_than_stored(state, frame, label)
-        rejects.append(older)
     if state.polygons is None and spec.locate is not None:
         sync()
     _fill_by_location(conn, state, frame, geoms)
@@ -664,6 +635,7 @@ def _start_batch(conn: Connection, sources: list[_Source], started: dt.datetime)
             files="\n".join(str(s.path) for s in sources),
             kinds=",".join(dict.fromkeys(s.kind for s in sources)),
             tool_version=_version(),
+            **batch_identity(conn),
         )
     ).inserted_primary_key[0]
     return int(batch_id)

@@ -350,25 +350,7 @@ def test_gpkg_history_tables_open_in_gdal(engine, tmp_path: Path) -> None:
     assert kinds["land_supply_history"] == "attributes"
 
 
-@pytest.fixture
-def progress_series(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The lead's two-line ETL change: progress keyed by project and report date, and
-    no "older report" rejection (``etl/fields.py``, ``etl/load.py``)."""
-    import dataclasses
-
-    import devzone.etl.load as load_mod
-    from devzone.etl.fields import KINDS
-
-    spec = dataclasses.replace(KINDS["progress"], key=("project_key", "report_date"))
-    monkeypatch.setitem(KINDS, "progress", spec)
-    monkeypatch.setattr(
-        load_mod, "_older_progress", lambda state, frame, geoms, label: (frame, geoms, frame[:0])
-    )
-
-
-def test_progress_series_and_government_cause_added(
-    engine, tmp_path: Path, progress_series: None
-) -> None:
+def test_progress_series_and_government_cause_added(engine, tmp_path: Path) -> None:
     files = sample_paths()
     first = load_paths(engine, files, kind="auto", rejects=tmp_path / "r.csv")
     stored = read(engine, "project_progress")
