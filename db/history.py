@@ -64,6 +64,7 @@ __all__ = [
     "as_of_sql",
     "batch_identity",
     "current_vintage",
+    "data_vintage",
     "decode_gpkg_blobs",
     "ensure_history",
     "history_table",
@@ -74,6 +75,7 @@ __all__ = [
     "resolve_vintage",
     "retire_missing",
     "utcnow",
+    "vintage_note",
 ]
 
 #: A data vintage: a load batch id, or a date/timestamp (the last batch finished then).
@@ -432,6 +434,29 @@ def current_vintage(engine: Engine | Connection) -> int | None:
     """
     done = _batches(engine).dropna(subset=["finished_at"])
     return int(done["fid"].max()) if len(done) else None
+
+
+def data_vintage(engine: Engine | Connection, vintage: Vintage | None) -> int | None:
+    """The batch a job reads and records: ``--data-as-of`` resolved, else the current one.
+
+    ``None`` only when nothing was loaded (and no vintage was asked for).
+    """
+    if vintage is None or (isinstance(vintage, str) and not vintage.strip()):
+        return current_vintage(engine)
+    return resolve_vintage(engine, vintage)
+
+
+def vintage_note(engine: Engine | Connection, batch: int | None) -> str:
+    """The line every workbook and report prints: ``数据版本: 第 N 批 (YYYY-MM-DD 加载)``.
+
+    The date is the day (UTC) the batch finished loading.
+    """
+    if batch is None:
+        return "数据版本: 无加载批次 (no load batch)"
+    done = _batches(engine).set_index("fid")["finished_at"]
+    when = done.get(int(batch))
+    day = f"{when:%Y-%m-%d}" if when is not None and pd.notna(when) else "未完成"
+    return f"数据版本: 第 {int(batch)} 批 ({day} 加载)"
 
 
 def as_of_sql(

@@ -169,6 +169,7 @@ def write_ledger(
     *,
     as_of: dt.date,
     routes: Sequence[str],
+    vintage: str | None = None,
 ) -> Path:
     """Write the 闲置土地台账 workbook: parcels, per-zone totals, exit list, categories.
 
@@ -184,6 +185,9 @@ def write_ledger(
     routes
         The disposal routes (``[exit] disposal_routes``), offered as a drop-down list on
         the exit sheet's route column.
+    vintage
+        The data-vintage line (``数据版本: 第 N 批 (YYYY-MM-DD 加载)``,
+        :func:`devzone.db.history.vintage_note`), added to the note above every sheet.
 
     Returns
     -------
@@ -200,6 +204,8 @@ def write_ledger(
     ex["reason"] = ex["reason"].map(EXIT_REASON_LABELS).fillna(ex["reason"])
     cats = summary[summary["kind"].isin(["supervision", "zone"])].drop(columns="as_of_date")
     note = f"评估基准日 {as_of.isoformat()}; 依据《闲置土地处置办法》(国土资源部令第53号)"
+    if vintage:
+        note += f"; {vintage}"
     frames = (ledger, per_zone(status, summary), ex, cats)
     sheets = {name: _blank_missing(df) for name, df in zip(SHEETS, frames, strict=True)}
     validations = {"退出候选": {"disposal_route": list(routes)}} if routes else None

@@ -251,6 +251,7 @@ def write_score_workbook(
     synthetic: bool,
     source_files: Sequence[str] = (),
     differences: pd.DataFrame | None = None,
+    vintage: str | None = None,
 ) -> Path:
     """Write the planners' workbook (企业评价, 宗地效益, 宗地集约, 企业排行榜, 等级变化, 说明).
 
@@ -265,6 +266,9 @@ def write_score_workbook(
     differences
         What-if grade differences (:func:`devzone.landuse.ranking.grade_differences`):
         a 情景对比 sheet.
+    vintage
+        The data-vintage line (``数据版本: 第 N 批 (…)``): in every sheet's note and
+        on the 说明 sheet.
 
     Returns
     -------
@@ -286,8 +290,12 @@ def write_score_workbook(
     if differences is not None:
         sheets["情景对比"] = for_people(differences)
     sheets["说明"] = method_sheet(policy, year, synthetic=synthetic, source_files=source_files)
+    tail = f"; {vintage}" if vintage else ""
+    if vintage:
+        version = pd.DataFrame([("数据版本", vintage.split(": ", 1)[-1])], columns=["项目", "内容"])
+        sheets["说明"] = pd.concat([sheets["说明"], version], ignore_index=True)
     notes = {
-        name: f"{year} 年度 {name} — devzone 亩均效益评价 (方法与依据见“说明”页)"
+        name: f"{year} 年度 {name} — devzone 亩均效益评价 (方法与依据见“说明”页){tail}"
         for name in sheets
         if name != "说明"
     }
