@@ -519,7 +519,7 @@ def _sorted_sources(sources: list[_Source]) -> list[_Source]:
     return sorted(sources, key=lambda s: order[s.kind])
 
 
-def load_paths(
+def load_paths(  # noqa: PLR0913 -- one keyword per `devzone etl load` option
     engine: Engine,
     paths: Iterable[str | Path],
     *,
@@ -529,6 +529,7 @@ def load_paths(
     encoding: str | None = None,
     link: bool | None = None,
     progress: Progress | None = None,
+    complete: bool = False,
 ) -> LoadSummary:
     """Load export files into the database, atomically, idempotently.
 
@@ -554,6 +555,11 @@ def load_paths(
     progress
         Called with ``(file name, records done, records in the file or 0)`` when a file
         starts and after each chunk (see :data:`Progress`); the CLI draws a bar.
+    complete
+        The files are complete exports (``--complete``): a stored row of a kind loaded
+        whose key none of that kind's files lists is retired (kept in its history
+        table, removed from the current one, :func:`devzone.db.history.retire_missing`).
+        Skipped, with a note, for a kind whose files had rejected rows.
 
     Returns
     -------
@@ -572,15 +578,20 @@ def load_paths(
     started = utcnow()
     with engine.begin() as conn:
         summary.batch_id = _start_batch(conn, sources, started)
+        states = []
         for source in sources:
             prov = {
                 "src_file": str(source.path),
                 "batch_id": summary.batch_id,
                 "loaded_at": started,
             }
-            _load_source(
-                conn, source, summary, prov, crs=crs, progress=progress, rejects=reject_parts
+            states.append(
+                _load_source(
+                    conn, source, summary, prov, crs=crs, progress=progress, rejects=reject_parts
+                )
             )
+        if complete:
+            _retire_absent(conn, states, summary.batch_id)
         if _wants_links(link, sources):
             summary.links = link_by_holder(conn, batch_id=summary.batch_id)
         _finish_batch(conn, summary)
@@ -650,7 +661,7 @@ def _load_source(
     crs: str | None,
     progress: Progress | None,
     rejects: list[pd.DataFrame],
-) -> None:
+) -> _FileState:
     """Load one file chunk by chunk (cleaning the next chunk while one is written)."""
     fsum = FileSummary(str(source.path), source.kind, source.decided)
     fsum.notes.extend(source.notes)
@@ -687,6 +698,36 @@ def _load_source(
             "unchanged": counts.unchanged,
         }
         fsum.notes.extend(notes)
+    return state
+
+
+def _retire_absent(conn: Connection, states: list[_FileState], batch_id: int | None) -> None:
+    """``--complete``: retire the stored rows no file of their kind listed.
+
+    The keys of every file of a kind count together (an export split in several files);
+    a kind whose files had rejected rows retires nothing (a rejected row's key would be
+    retired), and says so in each file's notes.
+    """
+    from devzone.db.history import retire_missing
+
+    by_table: dict[str, list[_FileState]] = {}
+    for state in states:
+        by_table.setdefault(state.spec.table, []).append(state)
+    for table, group in by_table.items():
+        key = list(group[0].spec.key)
+        rejected = sum(s.summary.rejected for s in group)
+        if rejected:
+            note = f"complete export: nothing retired from {table} ({rejected} rows rejected)"
+        else:
+            seen = [s.seen[key] for s in group if s.seen is not None and len(s.seen)]
+            if not seen:
+                note = f"complete export: nothing retired from {table} (the file has no rows)"
+            else:
+                keys = pd.concat(seen, ignore_index=True)
+                gone = retire_missing(conn, table, key, keys, batch_id)
+                note = f"complete export: {gone} rows of {table} not listed were retired"
+        for state in group:
+            state.summary.notes.append(note)
 
 
 def _add_data_notes(summary: LoadSummary, raw: RawTable) -> None:
