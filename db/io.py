@@ -166,12 +166,17 @@ def _read_all(engine: Engine, table: Table, wanted: list[str]) -> pd.DataFrame:
         if df.geometry.name != "geom":
             df = df.rename_geometry("geom")
         return df.set_crs(SRID, allow_override=True)
+    # rows in fid order, as an as-of read gives them (PostgreSQL's physical order moves
+    # with updates): a result computed now and re-run later from a vintage match row for row
+    order = ' ORDER BY "fid"' if "fid" in table.c else ""
     if "geom" in table.c and "geom" in wanted:
         cols = ", ".join(f'"{c}"' for c in wanted if c != "geom")
-        sql = f'SELECT {cols}{", " if cols else ""}ST_AsBinary(geom) AS geom FROM "{name}"'
+        sql = f'SELECT {cols}{", " if cols else ""}ST_AsBinary(geom) AS geom FROM "{name}"{order}'
         with engine.connect() as conn:
             return gpd.read_postgis(sql, conn, geom_col="geom", crs=SRID)
     stmt = select(*[table.c[c] for c in wanted if c != "geom"])
+    if "fid" in table.c:
+        stmt = stmt.order_by(table.c["fid"])
     with engine.connect() as conn:
         return pd.read_sql(stmt, conn)
 
@@ -439,4 +444,3 @@ def _record_vintage(
             command=command,
         )
     )
-

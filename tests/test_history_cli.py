@@ -115,7 +115,10 @@ def test_reload_diff_and_idle_as_of_first_batch(db_url: str, tmp_path: Path) -> 
     second = int(read(engine, "load_batch")["fid"].max())
     assert f"数据版本: 第 {second} 批" in now_note
     assert f"第 {second} 批" in out
-    assert len(now_rows) == len(then) - GONE + NEW
+    # the 5 new parcels are judged; the 3 retired ones keep their supply contract, which
+    # is still judged (as a contract without a parcel boundary)
+    assert len(now_rows) == len(then) + NEW
+    assert set(export.new) <= set(now_rows.iloc[:, 0]) - set(then.iloc[:, 0])
     vintages = read(engine, "result_vintage").set_index("result_table")
     assert int(vintages.loc["parcel_idle_status", "data_batch"]) == second
 
