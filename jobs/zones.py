@@ -306,7 +306,7 @@ def run_zone_rank(
             fit=fit.parcel_fit,
             registry_problems=problems,
             sources_note=f"{_sources_note(year, current, inputs)} {vintage_note(engine, vintage)}.",
-            database=redact(str(engine.url)),
+            database=f"{redact(str(engine.url))} · {vintage_note(engine, vintage)}",
             synthetic=synthetic_data(engine),
         )
     headline = rank_headline(current, fit)
