@@ -10,6 +10,7 @@ import typer
 
 from devzone.cli.common import (
     ConfigOption,
+    DataAsOfOption,
     DbOption,
     EngineOption,
     SchedulerOption,
@@ -31,7 +32,7 @@ def _parse_date(text: str | None, year: int) -> dt.date:
         ) from exc
 
 
-def map_command(
+def map_command(  # noqa: PLR0913 -- a typer command: one parameter per option
     year: Annotated[
         int | None,
         typer.Option(
@@ -64,6 +65,7 @@ def map_command(
     config: ConfigOption = None,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    data_as_of: DataAsOfOption = None,
 ) -> None:
     """Write an offline interactive map: parcels by performance grade, idle land, zones
     by lead industry, industry misfits, the corridor and district boundaries, with a
@@ -76,7 +78,15 @@ def map_command(
     day = _parse_date(as_of, year or 0) if as_of else None  # year only fills a missing date
     year, day = map_period(eng, year=year, as_of=day)
     with engine_context(engine, scheduler, db=eng):
-        result = run_map(eng, year=year, as_of=day, out_html=out, basemap=basemap, config=config)
+        result = run_map(
+            eng,
+            year=year,
+            as_of=day,
+            out_html=out,
+            basemap=basemap,
+            config=config,
+            data_as_of=data_as_of,
+        )
     for label, value in result["headline"].items():
         console.print(f"{label}: {value}", highlight=False)
     console.print(f"Wrote [bold]{out}[/]; open it in a browser (no network needed).")

@@ -19,6 +19,7 @@ import pandas as pd
 import pyogrio  # noqa: F401  (load GDAL before SpatiaLite: the reverse order segfaults)
 from sqlalchemy import Engine, func, inspect, select
 
+from devzone.db.history import Vintage, data_vintage, vintage_note
 from devzone.db.io import read, table_of
 from devzone.errors import InputError
 from devzone.landuse.performance import parcel_area_m2
@@ -109,13 +110,15 @@ def _ensure(parcels: pd.DataFrame, columns: tuple[str, ...], empty: object = pd.
             parcels[col] = empty
 
 
-def _read_outlines(engine: Engine, data: MapData) -> None:
+def _read_outlines(engine: Engine, data: MapData, data_as_of: int | None = None) -> None:
     """Zones, districts and the corridor (with its member zones) into ``data``."""
-    data.zones = _with_geometry(read(engine, "dev_zone", columns=ZONE_COLUMNS, required=False))
+    zones = read(engine, "dev_zone", columns=ZONE_COLUMNS, required=False, as_of=data_as_of)
+    data.zones = _with_geometry(zones)
     if data.zones is None:
         data.notes.append("开发区: dev_zone 无边界数据, 图层未显示")
     columns = ["adcode", "name", "geom"]
-    data.districts = _with_geometry(read(engine, "district", columns=columns, required=False))
+    districts = read(engine, "district", columns=columns, required=False, as_of=data_as_of)
+    data.districts = _with_geometry(districts)
     if data.districts is None:
         data.notes.append("行政区划: district 无边界数据, 图层未显示")
     corridor = read(engine, "corridor", columns=["name", "geom"], required=False)
@@ -128,11 +131,16 @@ def _read_outlines(engine: Engine, data: MapData) -> None:
 
 
 def _read_parcels(
-    engine: Engine, zones: pd.DataFrame | None, notes: list[str], area_crs: str
+    engine: Engine,
+    zones: pd.DataFrame | None,
+    notes: list[str],
+    area_crs: str,
+    data_as_of: int | None = None,
 ) -> gpd.GeoDataFrame | None:
     """Parcels with geometry, their area in 亩 and their zone's name."""
     columns = ["parcel_code", "supervision_no", "zone_code", "holder", "area_m2", "geom"]
-    parcels = _with_geometry(read(engine, "parcel", columns=columns, required=False))
+    parcels = read(engine, "parcel", columns=columns, required=False, as_of=data_as_of)
+    parcels = _with_geometry(parcels)
     if parcels is None:
         notes.append("宗地: parcel 无界址数据, 宗地图层未显示")
         return None
@@ -210,7 +218,12 @@ def _attach_fit(engine: Engine, parcels: pd.DataFrame, data: MapData) -> pd.Data
 
 
 def read_map_data(
-    engine: Engine, *, year: int, as_of: dt.date, area_crs: str | None = None
+    engine: Engine,
+    *,
+    year: int,
+    as_of: dt.date,
+    area_crs: str | None = None,
+    data_as_of: int | None = None,
 ) -> MapData:
     """Parcels with their facts, zones, districts and the corridor for one map.
 
@@ -226,6 +239,9 @@ def read_map_data(
     area_crs
         Projected CRS measuring parcels without a registered area
         (:func:`devzone.settings.area_crs`).
+    data_as_of
+        A load batch: parcels, zones and districts as they stood then (the result
+        tables are read as stored); ``None``: now.
 
     Returns
     -------
@@ -235,8 +251,9 @@ def read_map_data(
         else the area measured in the area CRS.
     """
     data = MapData()
-    _read_outlines(engine, data)
-    parcels = _read_parcels(engine, data.zones, data.notes, resolve_area_crs(area_crs))
+    _read_outlines(engine, data, data_as_of)
+    crs = resolve_area_crs(area_crs)
+    parcels = _read_parcels(engine, data.zones, data.notes, crs, data_as_of)
     if parcels is None:
         return data
     parcels = _attach_performance(engine, parcels, data, year)
@@ -259,6 +276,7 @@ def run_map(
     basemap: str | None = "osm",
     config: str | Path | None = None,
     policy: Policy | None = None,
+    data_as_of: Vintage | None = None,
 ) -> dict[str, Any]:
     """Write the planners' map of ``year`` (performance) and ``as_of`` (idle land).
 
@@ -280,6 +298,8 @@ def run_map(
         A city's policy TOML overriding ``data/policy/maps.toml`` (loaded once).
     policy
         The typed policy, instead of ``config``.
+    data_as_of
+        The data vintage of the parcels, zones and districts (``--data-as-of``).
 
     Returns
     -------
@@ -296,7 +316,9 @@ def run_map(
     maps = (policy if policy is not None else load_policy(config)).maps
     basemap = basemap or maps.default_basemap
     basemap_of(maps, basemap)  # an unknown basemap fails before the database is read
-    data = read_map_data(engine, year=year, as_of=as_of)
+    vintage = data_vintage(engine, data_as_of)
+    read_at = vintage if data_as_of is not None else None
+    data = read_map_data(engine, year=year, as_of=as_of, data_as_of=read_at)
     m, headline = build_map(data, year=year, as_of=as_of, basemap=basemap, policy=maps)
     html = render_html(m)
     out = Path(out_html)
@@ -308,4 +330,5 @@ def run_map(
             f"cannot write the map ({exc.strerror}); choose another --out", file=str(out)
         ) from exc
     headline["文件大小 size (MB)"] = round(out.stat().st_size / 1e6, 2)
+    headline["数据版本 data vintage"] = vintage_note(engine, vintage).split(": ", 1)[1]
     return {"outputs": [out], "headline": headline}
