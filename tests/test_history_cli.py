@@ -185,3 +185,23 @@ def test_twelve_monthly_reports_and_the_report_valid_then(engine, tmp_path: Path
         == "土地利用总体规划、城乡规划依法修改"
     )
     assert status.loc[code, "status"] == "government_cause"  # December's names one
+
+
+def test_a_link_file_keeps_the_name_links_it_replaces(engine, tmp_path: Path) -> None:
+    from devzone.etl.load import load_paths
+
+    files = sample_paths()
+    links = [p for p in files if p.name == "parcel_enterprise.csv"]
+    first = load_paths(engine, [p for p in files if p not in links], rejects=tmp_path / "r.csv")
+    by_name = read(engine, "parcel_enterprise")
+    assert (by_name["match_method"] == "holder_name").any()
+    second = load_paths(engine, links, rejects=tmp_path / "r2.csv")
+    note = next(n for n in second.files[0].notes if "holder-name links replaced" in n)
+    dropped = int(note.split()[0])
+    hist = read(engine, "parcel_enterprise_history")
+    hist = hist[hist["change"] == "retired"]  # (name links the file restates are "updated")
+    assert len(hist) == dropped > 0
+    assert set(hist["match_method"]) == {"holder_name"}
+    assert (hist["valid_to_batch"] == second.batch_id).all()
+    then = read(engine, "parcel_enterprise", as_of=first.batch_id)
+    assert len(then) == len(by_name)
