@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 #: Provenance columns of loaded rows (not part of a row's content).
-PROVENANCE = ("src_file", "src_row", "batch_id", "loaded_at", "row_hash")
+PROVENANCE = ("src_file", "src_row", "batch_id", "loaded_at", "row_hash", "raw_hash")
 
 #: What a planner runs to fill each table.
 _FILLED_BY: dict[str, str] = {

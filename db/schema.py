@@ -134,6 +134,9 @@ class _Provenance:
     batch_id: Mapped[int | None] = mapped_column(Integer, comment="加载批次 load_batch.fid")
     loaded_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, comment="加载时间 (UTC)")
     row_hash: Mapped[str | None] = mapped_column(Text, comment="内容摘要 (幂等加载用)")
+    raw_hash: Mapped[str | None] = mapped_column(
+        Text, comment="原始记录摘要 (清洗前; 增量重载用, etl/incremental.py)"
+    )
 
 
 class District(_Provenance, Base):

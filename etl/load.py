@@ -60,6 +60,7 @@ from devzone.db.schema import LoadBatch
 from devzone.errors import InputError
 from devzone.etl.clean import Cleaned, clean, row_hashes
 from devzone.etl.fields import KindSpec, UnrecognisedFileError, data_notes
+from devzone.etl.incremental import clean_changed
 from devzone.etl.kinds import KIND_ALIASES, KINDS, detect_kind
 from devzone.etl.link import LinkReport, link_by_holder
 from devzone.etl.locate import assign_keys, read_polygons
@@ -430,7 +431,14 @@ def _prepare_chunk(
     """Clean, de-duplicate and complete one chunk (CPU work; reads the database only
     after ``sync()`` has waited for the chunk being written)."""
     spec, summary = state.spec, state.summary
-    cleaned = clean(raw, spec, declared_crs=crs, resolved_crs=state.crs)
+    cleaned = clean_changed(
+        conn,
+        state,
+        raw,
+        lambda r: clean(r, spec, declared_crs=crs, resolved_crs=state.crs),
+        declared_crs=crs,
+        sync=sync,
+    )
     if state.crs is None and cleaned.crs is not None:
         state.crs = cleaned.crs
         summary.notes.append(cleaned.crs[1])
