@@ -31,6 +31,26 @@ def _fail(exc: DevzoneError) -> None:
     raise typer.Exit(2)
 
 
+_CompleteOption = Annotated[
+    bool,
+    typer.Option(
+        "--complete",
+        help="The files are complete exports: stored rows of the kinds loaded that no "
+        "file lists are retired (kept in <table>_history, removed from the current "
+        "table). Nothing is retired for a kind whose files had rejected rows.",
+    ),
+]
+_ChangesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--changes",
+        help="Write the change report of this load (XLSX: 汇总, 字段变更, 规则相关变更).",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+
+
 @app.command("load")
 def load(  # noqa: PLR0913 -- a typer command: one parameter per option
     paths: Annotated[list[Path], typer.Argument(help="Export files to load.", show_default=False)],
@@ -71,24 +91,8 @@ def load(  # noqa: PLR0913 -- a typer command: one parameter per option
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    complete: Annotated[
-        bool,
-        typer.Option(
-            "--complete",
-            help="The files are complete exports: stored rows of the kinds loaded that no "
-            "file lists are retired (kept in <table>_history, removed from the current "
-            "table). Nothing is retired for a kind whose files had rejected rows.",
-        ),
-    ] = False,
-    changes: Annotated[
-        Path | None,
-        typer.Option(
-            "--changes",
-            help="Write the change report of this load (XLSX: 汇总, 字段变更, 规则相关变更).",
-            dir_okay=False,
-            show_default=False,
-        ),
-    ] = None,
+    complete: _CompleteOption = False,
+    changes: _ChangesOption = None,
 ) -> None:
     """Load export files; every row is inserted, updated, unchanged or rejected.
 
