@@ -67,7 +67,9 @@ def _geometry_wkb(geometry: Any) -> np.ndarray | None:
 
 
 def raw_digests(raw: RawTable, salt: str) -> np.ndarray:
-    """A digest (decimal text) of each record as read: its cells and geometry WKB.
+    """A 64-bit digest (``uint64``) of each record as read: its cells and geometry WKB.
+
+    Stored as decimal text in ``raw_hash``.
 
     Examples
     --------
@@ -75,15 +77,15 @@ def raw_digests(raw: RawTable, salt: str) -> np.ndarray:
     >>> raw = RawTable(Path("x.csv"), pd.DataFrame({"a": ["1", "1 "], "b": ["x", "x"]}),
     ...                np.array([2, 3]), "line")
     >>> d = raw_digests(raw, "s")
-    >>> d[0] != d[1], d[0] == raw_digests(raw, "s")[0], d[0] != raw_digests(raw, "t")[0]
-    (True, True, True)
+    >>> bool(d[0] != d[1]), bool(d[0] == raw_digests(raw, "s")[0]), d.dtype.name
+    (True, True, 'uint64')
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     n = len(raw.frame)
     if not n:
-        return np.array([], dtype=object)
+        return np.array([], dtype=np.uint64)
     cols = [str(c) for c in raw.frame.columns]
     table = pa.Table.from_pandas(raw.frame.set_axis(cols, axis=1), preserve_index=False)
     parts = [pc.fill_null(pc.cast(table.column(c), pa.string()), "\x00") for c in cols]
@@ -99,7 +101,7 @@ def raw_digests(raw: RawTable, salt: str) -> np.ndarray:
     key = int.from_bytes(
         hashlib.sha1((salt + "|" + ",".join(cols)).encode()).digest()[:8], "little"
     )
-    return (h ^ np.uint64(key)).astype(str).astype(object)
+    return h ^ np.uint64(key)
 
 
 def _salt(conn: Connection, spec: KindSpec, raw: RawTable, declared_crs: str | None) -> str:
@@ -161,47 +163,52 @@ def clean_changed(
         sync()
         state.existing = existing_rows(conn, spec.table, spec.key, (RAW_HASH,))
         state.raw_salt = _salt(conn, spec, raw, declared_crs)
-        state.raw_done = set()
+        stored = state.existing.dropna(subset=[RAW_HASH])
+        codes = pd.Series(_as_u64(stored[RAW_HASH]), index=stored.index)
+        first = ~codes.duplicated().to_numpy()
+        state.raw_stored = stored[first].reset_index(drop=True)
+        state.raw_index = pd.Index(codes[first].to_numpy())
+        state.raw_used = np.zeros(len(state.raw_index), dtype=bool)
     digests = raw_digests(raw, state.raw_salt)
-    stored = state.existing.dropna(subset=[RAW_HASH]).drop_duplicates(RAW_HASH)
-    stored = stored.set_index(RAW_HASH)
-    known = pd.Index(digests).isin(stored.index)
-    first = ~pd.Series(digests).duplicated().to_numpy() & ~pd.Index(digests).isin(
-        list(state.raw_done)
+    rows = np.asarray(raw.row_numbers)
+    pos = (
+        state.raw_index.get_indexer(digests) if len(state.raw_index) else np.full(len(digests), -1)
     )
-    skip = known & first
-    state.raw_done.update(digests[skip].tolist())
+    known = pos >= 0
+    skip = known & ~pd.Series(digests).duplicated().to_numpy()
+    skip[known] &= ~state.raw_used[pos[known]]
+    state.raw_used[pos[skip]] = True
     if skip.any():
-        _count_skipped(state, stored, digests, np.asarray(raw.row_numbers), skip)
+        _count_skipped(state, state.raw_stored.iloc[pos[skip]], rows[skip])
     keep = np.flatnonzero(~skip)
     if not len(keep):
         keep = np.flatnonzero(skip)[-1:]  # one record still goes through (as unchanged)
         _uncount_one(state)
     cleaned = clean(_subset(raw, keep))
-    by_row = pd.Series(digests[keep], index=np.asarray(raw.row_numbers)[keep])
+    by_row = pd.Series(digests[keep].astype(str), index=rows[keep])
     cleaned.frame[RAW_HASH] = cleaned.frame["src_row"].map(by_row).to_numpy()
     return cleaned
 
 
-def _count_skipped(
-    state: Any, stored: pd.DataFrame, digests: np.ndarray, rows: np.ndarray, skip: np.ndarray
-) -> None:
+def _as_u64(text: pd.Series) -> np.ndarray:
+    """Stored ``raw_hash`` text as ``uint64``."""
+    return np.asarray(text.astype(str).to_numpy(dtype=object), dtype=object).astype(np.uint64)
+
+
+def _count_skipped(state: Any, hit: pd.DataFrame, rows: np.ndarray) -> None:
     """Count the skipped records and add their stored keys to ``state.seen``."""
     key = list(state.spec.key)
-    hit = stored.loc[digests[skip]]
     seen = hit[key].reset_index(drop=True)
-    seen["src_row"] = rows[skip]
+    seen["src_row"] = rows
     seen["row_hash"] = hit["row_hash"].to_numpy()
     state.seen = seen if state.seen is None else pd.concat([state.seen, seen], ignore_index=True)
-    n = int(skip.sum())
+    n = len(rows)
     state.summary.read += n
     state.summary.unchanged += n
-    state.raw_skipped = getattr(state, "raw_skipped", 0) + n
 
 
 def _uncount_one(state: Any) -> None:
     """The one record kept for cleaning is counted again by the loader."""
     state.summary.read -= 1
     state.summary.unchanged -= 1
-    state.raw_skipped -= 1
     state.seen = state.seen.iloc[:-1]
