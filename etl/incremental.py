@@ -79,6 +79,9 @@ def raw_digests(raw: RawTable, salt: str) -> np.ndarray:
     >>> d = raw_digests(raw, "s")
     >>> bool(d[0] != d[1]), bool(d[0] == raw_digests(raw, "s")[0]), d.dtype.name
     (True, True, 'uint64')
+    >>> mixed = RawTable(Path("x.xlsx"), pd.DataFrame({"a": [45, "45亩"]}), np.array([3, 4]), "row")
+    >>> len(set(raw_digests(mixed, "s").tolist()))
+    2
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -87,7 +90,11 @@ def raw_digests(raw: RawTable, salt: str) -> np.ndarray:
     if not n:
         return np.array([], dtype=np.uint64)
     cols = [str(c) for c in raw.frame.columns]
-    table = pa.Table.from_pandas(raw.frame.set_axis(cols, axis=1), preserve_index=False)
+    frame = raw.frame.set_axis(cols, axis=1)
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed cells (a spreadsheet column)
+        table = pa.Table.from_pandas(frame.astype("string"), preserve_index=False)
     parts = [pc.fill_null(pc.cast(table.column(c), pa.string()), "\x00") for c in cols]
     joined = pc.binary_join_element_wise(*parts, "\x1f") if len(parts) > 1 else parts[0]
     h = pd.util.hash_array(joined.to_numpy(zero_copy_only=False).astype(object), categorize=False)
