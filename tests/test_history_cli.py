@@ -205,3 +205,30 @@ def test_a_link_file_keeps_the_name_links_it_replaces(engine, tmp_path: Path) ->
     assert (hist["valid_to_batch"] == second.batch_id).all()
     then = read(engine, "parcel_enterprise", as_of=first.batch_id)
     assert len(then) == len(by_name)
+
+
+def test_a_reload_cleans_only_the_records_that_changed(engine, tmp_path: Path, monkeypatch) -> None:
+    import devzone.etl.load as load_mod
+    from devzone.etl.load import load_paths
+
+    supply = next(p for p in sample_paths() if p.name == "supply_results.csv")
+    first = load_paths(engine, [supply], link=False)
+    cleaned: list[int] = []
+    real = load_mod.clean
+    monkeypatch.setattr(
+        load_mod, "clean", lambda raw, *a, **k: cleaned.append(len(raw.frame)) or real(raw, *a, **k)
+    )
+    again = load_paths(engine, [supply], link=False)
+    assert (again.read, again.unchanged) == (first.read, first.read)
+    assert sum(cleaned) <= 1  # one record per chunk still goes through, as unchanged
+    frame = pd.read_csv(supply, encoding="gbk", dtype=str, keep_default_na=False)
+    frame.loc[[3, 7], "土地使用权人"] = frame.loc[[3, 7], "土地使用权人"] + "（更正）"
+    fixed = tmp_path / "供地结果_更正.csv"
+    frame.to_csv(fixed, index=False, encoding="gbk")
+    cleaned.clear()
+    third = load_paths(engine, [fixed], link=False)
+    assert sum(cleaned) == 2
+    assert (third.updated, third.unchanged, third.read) == (2, first.read - 2, first.read)
+    assert len(read(engine, "land_supply_history")) == 2
+    stored = read(engine, "land_supply").set_index("supervision_no")
+    assert stored["raw_hash"].notna().all()
