@@ -26,6 +26,7 @@ __all__ = [
     "CASE_STATE_LABELS",
     "CASE_STEP_LABELS",
     "CHANGE_LABELS",
+    "DATA_CHANGE_LABELS",
     "EXIT_REASON_LABELS",
     "FEE_STATUSES",
     "FIT_LABELS",
@@ -37,6 +38,7 @@ __all__ = [
     "INVEST_SOURCE_LABELS",
     "MEASURE_LABELS",
     "PERFORMANCE_NOTE_LABELS",
+    "RULE_CHANGE_LABELS",
     "START_EVIDENCE_LABELS",
     "STATUSES",
     "SUPERVISION_CATEGORIES",
@@ -126,6 +128,22 @@ CHANGE_LABELS: dict[str, str] = {
     "same": "不变",
     "new": "新参评",
     "other": "其他",
+}
+
+#: What a load did to a registry row (``devzone etl diff``).
+DATA_CHANGE_LABELS: dict[str, str] = {
+    "added": "新增",
+    "changed": "变更",
+    "retired": "注销 (完整导出中已无)",
+}
+
+#: Changes that matter to a rule (``devzone etl diff``, sheet 规则相关变更).
+RULE_CHANGE_LABELS: dict[str, str] = {
+    "agreed_start_moved": "约定开工时间变更 (闲置认定起算日)",
+    "government_cause_added": "新增政府原因 (第八条, 土地闲置费为0)",
+    "holder_renamed": "土地使用权人更名",
+    "area_changed": "面积变化超过容差",
+    "geometry_area_changed": "界址面积变化超过容差",
 }
 
 #: ``parcel_performance.performance_note``.

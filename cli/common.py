@@ -13,9 +13,11 @@ if TYPE_CHECKING:  # imported when a command runs, so `--help` answers at once
 
 __all__ = [
     "ConfigOption",
+    "DataAsOfOption",
     "DbOption",
     "EngineOption",
     "SchedulerOption",
+    "command_line",
     "console",
     "err_console",
     "open_db",
@@ -55,6 +57,18 @@ EngineOption = Annotated[
     ),
 ]
 
+DataAsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--data-as-of",
+        help="Data vintage: run on the database exactly as it stood after a load batch "
+        "(a batch number, see `devzone db info`) or on a date (YYYY-MM-DD: the last load "
+        "finished by then). Default: the data as it is now. The evaluation date "
+        "(--as-of/--year) stays separate.",
+        show_default=False,
+    ),
+]
+
 SchedulerOption = Annotated[
     str | None,
     typer.Option(
@@ -64,6 +78,19 @@ SchedulerOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def command_line(command: str, **options: object) -> str:
+    """The command as recorded with its results (``result_vintage.command``).
+
+    Examples
+    --------
+    >>> command_line("idle", as_of="2019-12-31", data_as_of=None)
+    'devzone idle --as-of 2019-12-31'
+    """
+    parts = [f"devzone {command}"]
+    parts += [f"--{k.replace('_', '-')} {v}" for k, v in options.items() if v is not None]
+    return " ".join(parts)
 
 
 def shown_db(db: str | None) -> str:

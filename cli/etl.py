@@ -31,6 +31,26 @@ def _fail(exc: DevzoneError) -> None:
     raise typer.Exit(2)
 
 
+_CompleteOption = Annotated[
+    bool,
+    typer.Option(
+        "--complete",
+        help="The files are complete exports: stored rows of the kinds loaded that no "
+        "file lists are retired (kept in <table>_history, removed from the current "
+        "table). Nothing is retired for a kind whose files had rejected rows.",
+    ),
+]
+_ChangesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--changes",
+        help="Write the change report of this load (XLSX: 汇总, 字段变更, 规则相关变更).",
+        dir_okay=False,
+        show_default=False,
+    ),
+]
+
+
 @app.command("load")
 def load(  # noqa: PLR0913 (one parameter per command-line option)
     paths: Annotated[list[Path], typer.Argument(help="Export files to load.", show_default=False)],
@@ -77,12 +97,16 @@ def load(  # noqa: PLR0913 (one parameter per command-line option)
             "--hidden-sheets", help="Load hidden sheets of workbooks too (skipped otherwise)."
         ),
     ] = False,
+    complete: _CompleteOption = False,
+    changes: _ChangesOption = None,
 ) -> None:
     """Load export files; every row is inserted, updated, unchanged or rejected.
 
     Every sheet of a workbook and every layer of a GeoPackage or zipped Shapefile set
     whose headers map is loaded (one line each); a rejects CSV given back (corrected in
-    Excel) loads its rows as their kind.
+    Excel) loads its rows as their kind. After the load, what it changed (rows added,
+    retired, changed, and the changes that matter to a rule) is printed; --changes
+    writes it as XLSX.
 
     Exit status 0 when something was loaded; 2 when a file is unreadable (nothing is
     written then) or when every row was rejected.
@@ -101,6 +125,7 @@ def load(  # noqa: PLR0913 (one parameter per command-line option)
                 encoding=encoding,
                 progress=bar.update,
                 hidden_sheets=hidden_sheets,
+                complete=complete,
             )
     except DevzoneError as exc:
         _fail(exc)
@@ -113,6 +138,7 @@ def load(  # noqa: PLR0913 (one parameter per command-line option)
         typer.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     else:
         _print_summary(summary)
+    _change_report(engine, summary, changes, quiet=as_json)
     if summary.read and not summary.loaded:
         err_console.print(
             f"Error: nothing could be loaded: all {summary.rejected} rows were rejected; "
@@ -120,6 +146,71 @@ def load(  # noqa: PLR0913 (one parameter per command-line option)
             highlight=False,
         )
         raise typer.Exit(2)
+
+
+def _change_report(engine, summary: LoadSummary, out: Path | None, *, quiet: bool) -> None:  # type: ignore[no-untyped-def]
+    """Print (and with ``out`` write) what this load changed in the tables it loaded."""
+    from devzone.db.history import INPUT_TABLES
+    from devzone.db.io import synthetic_data
+    from devzone.etl.kinds import KINDS
+    from devzone.jobs.etl_diff import diff_since
+
+    loaded = {KINDS[f.kind].table for f in summary.files} | {
+        t for f in summary.files for t in f.derived
+    }
+    if summary.links is not None:
+        loaded.add("parcel_enterprise")
+    tables = [t for t in INPUT_TABLES if t in loaded]
+    try:
+        found = diff_since(engine, None, tables=tables)  # since the batch before this one
+        if not quiet:
+            console.print(found.summary_text(), highlight=False, markup=False)
+        if out is not None:
+            path = found.write(out, synthetic=synthetic_data(engine))
+            console.print(f"change report 变更报告: {path}", highlight=False, markup=False)
+    except DevzoneError as exc:
+        err_console.print(
+            f"Warning: the load is complete, but its change report failed: {exc}",
+            highlight=False,
+            markup=False,
+        )
+
+
+@app.command("diff")
+def diff(
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="A load batch number or a date (YYYY-MM-DD: the last load finished by "
+            "then). Default: the batch before the last one, i.e. what the last load changed.",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Write the change report XLSX.", dir_okay=False, show_default=False
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """What changed in the input tables since a load: rows added, retired and changed per
+    kind and per zone, the fields changed from what to what, boundaries moved, and the
+    changes that matter to a rule (agreed start moved, government cause added, holder
+    renamed, area changed beyond the tolerance)."""
+    from devzone.db.io import synthetic_data
+    from devzone.jobs.etl_diff import diff_since
+
+    try:
+        engine = open_db(db)
+        found = diff_since(engine, since)
+        console.print(found.summary_text(), highlight=False, markup=False)
+        if out is not None:
+            path = found.write(out, synthetic=synthetic_data(engine))
+            console.print(f"change report 变更报告: {path}", highlight=False, markup=False)
+    except DevzoneError as exc:
+        _fail(exc)
 
 
 class _ProgressBar:

@@ -10,9 +10,11 @@ import typer
 
 from devzone.cli.common import (
     ConfigOption,
+    DataAsOfOption,
     DbOption,
     EngineOption,
     SchedulerOption,
+    command_line,
     console,
     open_db,
 )
@@ -37,11 +39,13 @@ def idle(
     config: ConfigOption = None,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    data_as_of: DataAsOfOption = None,
 ) -> None:
     """Judge idle land under the 2012 measures (闲置土地处置办法) as of a date: status of
     every parcel, idle fees, recovery candidates, government causes, supervision
     categories and the exit list (破产/停产/僵尸企业, 标准地承诺未达标). Writes the result
-    tables, the ledger 闲置土地台账_<date>.xlsx and the notices of each idle parcel."""
+    tables, the ledger 闲置土地台账_<date>.xlsx and the notices of each idle parcel.
+    With --data-as-of the inputs are read as they stood after that load."""
     from devzone.jobs.idle import run_idle
     from devzone.spatial import engine_context
 
@@ -49,7 +53,14 @@ def idle(
     eng = open_db(db)
     try:
         with engine_context(engine, scheduler, db=eng):
-            result = run_idle(eng, as_of=day, config=config, out_dir=out)
+            result = run_idle(
+                eng,
+                as_of=day,
+                config=config,
+                out_dir=out,
+                data_as_of=data_as_of,
+                command=command_line("idle", as_of=day, data_as_of=data_as_of),
+            )
     finally:
         eng.dispose()
     for label, value in result["headline"].items():

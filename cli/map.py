@@ -10,6 +10,7 @@ import typer
 
 from devzone.cli.common import (
     ConfigOption,
+    DataAsOfOption,
     DbOption,
     EngineOption,
     SchedulerOption,
@@ -89,6 +90,7 @@ def map_command(  # noqa: PLR0913  (one parameter per command-line option)
     config: ConfigOption = None,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    data_as_of: DataAsOfOption = None,
 ) -> None:
     """Write an offline interactive map: parcels by performance grade, idle land, zones
     by lead industry, industry misfits, the corridor and district boundaries, with a
@@ -114,6 +116,7 @@ def map_command(  # noqa: PLR0913  (one parameter per command-line option)
             basemap=basemap,
             policy=policy,
             tiles=tiles,
+            data_as_of=data_as_of,
         )
     for label, value in result["headline"].items():
         console.print(f"{label}: {value}", highlight=False)

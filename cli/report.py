@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from devzone.cli.common import ConfigOption, DbOption, EngineOption, SchedulerOption, open_db
+from devzone.cli.common import (
+    ConfigOption,
+    DataAsOfOption,
+    DbOption,
+    EngineOption,
+    SchedulerOption,
+    command_line,
+    open_db,
+)
 from devzone.cli.zones import check_year, print_result, spatial_engine
 
 report_app = typer.Typer(help="Reports (报告) for planners.", no_args_is_help=True)
@@ -24,6 +32,7 @@ def corridor(
     config: ConfigOption = None,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    data_as_of: DataAsOfOption = None,
 ) -> None:
     """The Hefei–Lu'an corridor contribution report (合六经济走廊): scale-industry value
     added of the corridor and the city, growth (nominal, and at comparable prices when
@@ -38,7 +47,14 @@ def corridor(
     eng = open_db(db)
     try:
         with spatial_engine(engine, scheduler, eng):
-            result = run_corridor_report(eng, year=year, config=config, out_dir=out)
+            result = run_corridor_report(
+                eng,
+                year=year,
+                config=config,
+                out_dir=out,
+                data_as_of=data_as_of,
+                command=command_line("report corridor", year=year, data_as_of=data_as_of),
+            )
     finally:
         eng.dispose()
     print_result(result)

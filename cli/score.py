@@ -9,9 +9,11 @@ import typer
 
 from devzone.cli.common import (
     ConfigOption,
+    DataAsOfOption,
     DbOption,
     EngineOption,
     SchedulerOption,
+    command_line,
     console,
     open_db,
 )
@@ -42,6 +44,7 @@ def score(
     ] = None,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    data_as_of: DataAsOfOption = None,
 ) -> None:
     """Evaluate every enterprise's land-use performance for a year (亩均效益评价: 亩均税收,
     亩均营收 … scored against the group benchmark and graded A/B/C/D within 规上 and
@@ -61,7 +64,13 @@ def score(
     try:
         with engine_context(engine, scheduler, db=eng):
             result = run_score(
-                eng, year=year, config=config, out_xlsx=target, what_if_config=what_if
+                eng,
+                year=year,
+                config=config,
+                out_xlsx=target,
+                what_if_config=what_if,
+                data_as_of=data_as_of,
+                command=command_line("score", year=year, data_as_of=data_as_of),
             )
     finally:
         eng.dispose()

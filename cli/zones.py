@@ -14,9 +14,11 @@ from rich.table import Table
 
 from devzone.cli.common import (
     ConfigOption,
+    DataAsOfOption,
     DbOption,
     EngineOption,
     SchedulerOption,
+    command_line,
     console,
     open_db,
 )
@@ -105,6 +107,7 @@ def rank(
     config: ConfigOption = None,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    data_as_of: DataAsOfOption = None,
 ) -> None:
     """Evaluate and rank the zones for a year (开发区分类评价): the TD/T 1029 intensity
     indicators (开发率, 供应率, 建成率, 工业用地率, 容积率, 建筑密度, 建筑系数, 投入强度,
@@ -119,7 +122,14 @@ def rank(
     eng = open_db(db)
     try:
         with spatial_engine(engine, scheduler, eng):
-            result = run_zone_rank(eng, year=year, config=config, out_dir=out)
+            result = run_zone_rank(
+                eng,
+                year=year,
+                config=config,
+                out_dir=out,
+                data_as_of=data_as_of,
+                command=command_line("zones rank", year=year, data_as_of=data_as_of),
+            )
     finally:
         eng.dispose()
     print_result(result)

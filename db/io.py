@@ -8,12 +8,18 @@
   GeoPackage binary on GeoPackage), refusing a frame whose columns are not the table's
   and the case files (:data:`CASE_TABLES`), which only :mod:`devzone.db.cases_io`
   appends to; the transaction is tagged for the audit trail with the running command.
+  GeoPackage binary on GeoPackage), refusing a frame whose columns are not the table's,
+  and record the data vintage it was computed on (``result_vintage``).
+
+``read(..., as_of=...)`` gives an input table exactly as it stood after a load batch (or
+on a date), from the current and the history rows (:mod:`devzone.db.history`).
 
 The rules (``landuse/``, ``zones/``) never see an engine; the jobs (``jobs/``) call these.
 """
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -23,13 +29,27 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Boolean, Date, DateTime, Engine, Table, delete, inspect, select
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Table,
+    delete,
+    insert,
+    inspect,
+    select,
+    text,
+)
 
 from devzone.db.admin import all_tables, register_attribute_tables
 from devzone.db.audit import current_command, tag_transaction
 from devzone.db.bulk import insert_rows
 from devzone.db.engine import gpkg_path
 from devzone.db.gpkg_meta import refresh_metadata
+from devzone.db.history import Vintage, as_of_sql, decode_gpkg_blobs, resolve_vintage
+from devzone.db.schema import ResultVintage
 from devzone.errors import DatabaseError, DevzoneError
 from devzone.units import SRID
 
@@ -37,17 +57,19 @@ __all__ = [
     "CASE_TABLES",
     "PROVENANCE",
     "TableMissing",
+    "Vintage",
     "join_contract",
     "parcels_with_contract",
     "read",
     "result_table",
     "synthetic_data",
     "table_of",
+    "vintage_key",
     "write_frame",
 ]
 
 #: Provenance columns of loaded rows (not part of a row's content).
-PROVENANCE = ("src_file", "src_row", "batch_id", "loaded_at", "row_hash")
+PROVENANCE = ("src_file", "src_row", "batch_id", "loaded_at", "row_hash", "raw_hash")
 
 #: What a planner runs to fill each table.
 _FILLED_BY: dict[str, str] = {
@@ -156,14 +178,36 @@ def _read_all(engine: Engine, table: Table, wanted: list[str]) -> pd.DataFrame:
         if df.geometry.name != "geom":
             df = df.rename_geometry("geom")
         return df.set_crs(SRID, allow_override=True)
+    # rows in fid order, as an as-of read gives them (PostgreSQL's physical order moves
+    # with updates): a result computed now and re-run later from a vintage match row for row
+    order = ' ORDER BY "fid"' if "fid" in table.c else ""
     if "geom" in table.c and "geom" in wanted:
         cols = ", ".join(f'"{c}"' for c in wanted if c != "geom")
-        sql = f'SELECT {cols}{", " if cols else ""}ST_AsBinary(geom) AS geom FROM "{name}"'
+        sql = f'SELECT {cols}{", " if cols else ""}ST_AsBinary(geom) AS geom FROM "{name}"{order}'
         with engine.connect() as conn:
             return gpd.read_postgis(sql, conn, geom_col="geom", crs=SRID)
     stmt = select(*[table.c[c] for c in wanted if c != "geom"])
+    if "fid" in table.c:
+        stmt = stmt.order_by(table.c["fid"])
     with engine.connect() as conn:
         return pd.read_sql(stmt, conn)
+
+
+def _read_as_of(engine: Engine, table: Table, wanted: list[str], batch: int) -> pd.DataFrame:
+    """The rows of ``table`` valid after ``batch`` (one UNION ALL query); ``geom`` comes
+    last, as :func:`_read_all` gives it."""
+    spatial = "geom" in wanted
+    wanted = [c for c in wanted if c != "geom"] + (["geom"] if spatial else [])
+    sql, params = as_of_sql(engine, table.name, wanted, batch)
+    with engine.connect() as conn:
+        if spatial and engine.dialect.name == "postgresql":
+            return gpd.read_postgis(text(sql), conn, geom_col="geom", crs=SRID, params=params)
+        df = pd.read_sql(text(sql), conn, params=params)
+    if spatial:
+        geoms = decode_gpkg_blobs(df["geom"].tolist())
+        df = gpd.GeoDataFrame(df.drop(columns="geom"), geometry=geoms, crs=SRID)
+        df = df.rename_geometry("geom")
+    return df
 
 
 def _coerce_types(df: pd.DataFrame, table: Table) -> pd.DataFrame:
@@ -185,6 +229,7 @@ def read(
     *,
     columns: Sequence[str] | None = None,
     required: bool = True,
+    as_of: Vintage | None = None,
 ) -> pd.DataFrame | gpd.GeoDataFrame | None:
     """One table; spatial tables as a GeoDataFrame in EPSG:4490 with geometry ``geom``.
 
@@ -199,6 +244,11 @@ def read(
     required
         ``True``: an absent or empty table raises :class:`TableMissing`. ``False``: it
         gives ``None``.
+    as_of
+        An input table as it stood after a load batch: a batch id, or a date/timestamp
+        (the last batch finished on or before it, :func:`devzone.db.history.resolve_vintage`).
+        Current rows written by that batch or earlier plus the history versions valid
+        then, ordered by ``fid``. ``None``: the table as it is now.
 
     Returns
     -------
@@ -213,7 +263,11 @@ def read(
     wanted = list(columns) if columns is not None else [c.name for c in table.c]
     if unknown := [c for c in wanted if c not in table.c]:
         raise DatabaseError(f"table {name!r} has no column(s) {unknown}")
-    df = _coerce_types(_read_all(engine, table, wanted), table)
+    if as_of is None:
+        raw = _read_all(engine, table, wanted)
+    else:
+        raw = _read_as_of(engine, table, wanted, resolve_vintage(engine, as_of))
+    df = _coerce_types(raw, table)
     if not len(df):
         if required:
             raise TableMissing(name, empty=True)
@@ -264,17 +318,19 @@ def join_contract(
 
 
 def parcels_with_contract(
-    engine: Engine, *, columns: Sequence[str] | None = None
+    engine: Engine, *, columns: Sequence[str] | None = None, as_of: Vintage | None = None
 ) -> gpd.GeoDataFrame:
     """The ``parcel`` table joined with its contracts (:func:`join_contract`).
+
+    ``as_of`` reads both tables as they stood after that data vintage (see :func:`read`).
 
     Raises
     ------
     TableMissing
         No parcels are loaded.
     """
-    parcels = read(engine, "parcel")
-    supply = read(engine, "land_supply", required=False)
+    parcels = read(engine, "parcel", as_of=as_of)
+    supply = read(engine, "land_supply", required=False, as_of=as_of)
     out = join_contract(parcels, supply, columns=columns)
     return gpd.GeoDataFrame(out, geometry="geom", crs=SRID)
 
@@ -300,6 +356,8 @@ def write_frame(
     df: pd.DataFrame,
     *,
     replace_where: Mapping[str, Any] | None = None,
+    vintage: int | None = None,
+    command: str | None = None,
 ) -> int:
     """Replace a result table's rows with ``df``, in one transaction, on the bulk path.
 
@@ -313,6 +371,12 @@ def write_frame(
     replace_where
         Rows matching these column values are deleted first (e.g. ``{"year": 2019}``);
         ``None`` replaces the whole table.
+    vintage
+        The load batch the inputs were read at (the data vintage): recorded in
+        ``result_vintage`` with ``command``, in the same transaction. ``None`` records
+        nothing and removes a record the replaced rows had.
+    command
+        What computed the result (``devzone score --year 2019``), for the record.
 
     Returns
     -------
@@ -344,7 +408,60 @@ def write_frame(
     with engine.begin() as conn:
         tag_transaction(conn, current_command(f"write {name}") or name)
         conn.execute(stmt)
+        _record_vintage(conn, name, replace_where, vintage, command)
         written = insert_rows(conn, table, rows, geoms)
     if engine.dialect.name == "geopackage":  # on PostGIS the owner sets them at db init
         refresh_metadata(engine, [name])  # extents, data columns, styles of this table only
     return written
+
+
+def vintage_key(replace_where: Mapping[str, Any] | None) -> str:
+    """``replace_where`` as the text key of ``result_vintage`` (empty: whole table).
+
+    Examples
+    --------
+    >>> vintage_key({"year": 2019})
+    '{"year": 2019}'
+    >>> vintage_key(None)
+    ''
+    """
+    if not replace_where:
+        return ""
+    return json.dumps(dict(replace_where), sort_keys=True, default=str, ensure_ascii=False)
+
+
+def _record_vintage(
+    conn: Connection,
+    name: str,
+    replace_where: Mapping[str, Any] | None,
+    vintage: int | None,
+    command: str | None,
+) -> None:
+    """Replace the ``result_vintage`` row of this result and key (in the transaction)."""
+    table = ResultVintage.__table__
+    if not inspect(conn).has_table(table.name):
+        if vintage is None:
+            return
+        table.create(conn, checkfirst=True)
+        if conn.dialect.name == "geopackage":
+            from devzone.db.admin import register_attribute_tables_on
+
+            register_attribute_tables_on(conn)
+    key = vintage_key(replace_where)
+    stmt = delete(table).where(table.c.result_table == name)
+    if key:
+        stmt = stmt.where(table.c.result_key == key)
+    conn.execute(stmt)
+    if vintage is None:
+        return
+    from devzone.db.history import utcnow
+
+    conn.execute(
+        insert(table).values(
+            result_table=name,
+            result_key=key,
+            data_batch=int(vintage),
+            computed_at=utcnow(),
+            command=command,
+        )
+    )

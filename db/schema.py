@@ -53,6 +53,7 @@ __all__ = [
     "Parcel",
     "ParcelEnterprise",
     "ProjectProgress",
+    "ResultVintage",
     "UtcDateTime",
     "Zone",
     "gpkg_datetime_text",
@@ -121,9 +122,8 @@ class LoadBatch(Base):
     data_note: Mapped[str | None] = mapped_column(
         Text, comment="数据说明 (源文件所注, 如 合成数据)"
     )
-    os_user: Mapped[str | None] = mapped_column(
-        Text, comment="操作系统用户 (加载者; GeoPackage 无服务器角色)"
-    )
+    os_user: Mapped[str | None] = mapped_column(Text, comment="操作系统用户 (加载人)")
+    db_role: Mapped[str | None] = mapped_column(Text, comment="数据库角色 (PostGIS current_user)")
 
 
 class _Provenance:
@@ -134,6 +134,9 @@ class _Provenance:
     batch_id: Mapped[int | None] = mapped_column(Integer, comment="加载批次 load_batch.fid")
     loaded_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, comment="加载时间 (UTC)")
     row_hash: Mapped[str | None] = mapped_column(Text, comment="内容摘要 (幂等加载用)")
+    raw_hash: Mapped[str | None] = mapped_column(
+        Text, comment="原始记录摘要 (清洗前; 增量重载用, etl/incremental.py)"
+    )
 
 
 class District(_Provenance, Base):
@@ -295,14 +298,17 @@ class Building(_Provenance, Base):
 class ProjectProgress(_Provenance, Base):
     """Project progress record (项目进度) of a supplied parcel.
 
-    ``project_key`` is the 电子监管号 when given, else the 宗地代码.
+    ``project_key`` is the 电子监管号 when given, else the 宗地代码. A project's reports
+    form a series: one row per project and 填报日期 (``project_key`` + ``report_date``);
+    :func:`devzone.db.history.latest_progress` picks the report in force on a date.
     ``government_cause`` names a cause of the idle-land measures' Art. 8 (政府原因).
     """
 
     __tablename__ = "project_progress"
+    __table_args__ = (UniqueConstraint("project_key", "report_date"),)
     fid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     project_key: Mapped[str] = mapped_column(
-        Text, unique=True, comment="项目键 (电子监管号/宗地代码)"
+        Text, index=True, comment="项目键 (电子监管号/宗地代码)"
     )
     supervision_no: Mapped[str | None] = mapped_column(Text, index=True, comment="电子监管号")
     parcel_code: Mapped[str | None] = mapped_column(Text, index=True, comment="宗地代码")
@@ -319,3 +325,21 @@ class ProjectProgress(_Provenance, Base):
     extended_start_date: Mapped[dt.date | None] = mapped_column(
         Date, comment="延期开工时间 (第十二条延长动工开发期限至)"
     )
+
+
+class ResultVintage(Base):
+    """Which data vintage (load batch) a stored result was computed on (结果数据版本).
+
+    One row per result table and ``replace_where`` key (``{"year": 2019}`` as JSON
+    text; empty for a whole-table result), written by
+    :func:`devzone.db.io.write_frame` in the transaction that writes the rows.
+    """
+
+    __tablename__ = "result_vintage"
+    __table_args__ = (UniqueConstraint("result_table", "result_key"),)
+    fid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    result_table: Mapped[str] = mapped_column(Text, comment="结果表")
+    result_key: Mapped[str] = mapped_column(Text, comment="结果范围 (replace_where, JSON)")
+    data_batch: Mapped[int | None] = mapped_column(Integer, comment="数据版本 load_batch.fid")
+    computed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime, comment="计算时间 (UTC)")
+    command: Mapped[str | None] = mapped_column(Text, comment="计算命令")

@@ -506,7 +506,9 @@ def row_hashes(frame: pd.DataFrame, geoms: np.ndarray | None = None) -> np.ndarr
     if not len(frame):
         return np.array([], dtype=object)
     cols = sorted(
-        c for c in frame.columns if c not in ("row_hash", "src_row") and not c.startswith("_")
+        c
+        for c in frame.columns
+        if c not in ("row_hash", "src_row", "raw_hash") and not c.startswith("_")
     )
     table = pa.Table.from_pandas(frame[cols], preserve_index=False)
     parts = [pc.fill_null(pc.cast(table.column(c), pa.string()), "\x00") for c in cols]

@@ -308,7 +308,7 @@ _PROGRESS = KindSpec(
     kind="progress",
     table="project_progress",
     label="项目进度",
-    key=("project_key",),
+    key=("project_key", "report_date"),
     required_any=("supervision_no", "parcel_code"),
     detect_any=(
         "invested_wan",
@@ -318,7 +318,6 @@ _PROGRESS = KindSpec(
         "government_cause",
         "suspended_date",
     ),
-    latest="report_date",
     finish=hooks.project_key,
     fields=(
         F("supervision_no", "code", "电子监管号", "dzjgh", "supervision_no", "idnumber"),

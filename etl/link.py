@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
+from devzone.db.history import keep_versions
 from devzone.etl.clean import row_hashes
 from devzone.etl.write import existing_rows, upsert, utcnow
 
@@ -156,21 +157,43 @@ def link_by_holder(conn: Connection, *, batch_id: int | None = None) -> LinkRepo
     return report
 
 
-def drop_name_links(conn: Connection, parcel_codes: np.ndarray) -> int:
-    """Delete holder-name links of parcels a link file now describes."""
+def drop_name_links(
+    conn: Connection, parcel_codes: np.ndarray, *, batch_id: int | None = None
+) -> int:
+    """Delete holder-name links of parcels a link file now describes.
+
+    The links deleted are kept first in ``parcel_enterprise_history`` (``change =
+    'retired'``, valid to ``batch_id``: by default this load's batch, the latest one).
+    """
     codes = pd.unique(pd.Series(parcel_codes).dropna().astype(str))
     if not len(codes):
         return 0
-    mark = "?" if conn.dialect.name == "geopackage" else "%s"
-    before = _count_name_links(conn)
-    if before == 0:
+    if _count_name_links(conn) == 0:
         return 0
-    conn.exec_driver_sql(
-        "DELETE FROM parcel_enterprise WHERE match_method = 'holder_name' AND parcel_code = "
-        + mark,
-        [(c,) for c in codes],
+    fids = _name_link_fids(conn, codes)
+    if not fids:
+        return 0
+    if batch_id is None:
+        batch_id = conn.exec_driver_sql("SELECT max(fid) FROM load_batch").scalar()
+    keep_versions(
+        conn,
+        "parcel_enterprise",
+        fids,
+        batch_id=None if batch_id is None else int(batch_id),
+        change="retired",
     )
-    return before - _count_name_links(conn)
+    mark = "?" if conn.dialect.name == "geopackage" else "%s"
+    conn.exec_driver_sql(f"DELETE FROM parcel_enterprise WHERE fid = {mark}", [(f,) for f in fids])
+    return len(fids)
+
+
+def _name_link_fids(conn: Connection, codes: np.ndarray) -> list[int]:
+    """``fid`` of the holder-name links of ``codes``."""
+    links = pd.read_sql_query(
+        "SELECT fid, parcel_code FROM parcel_enterprise WHERE match_method = 'holder_name'", conn
+    )
+    hit = links["parcel_code"].astype("string").isin(set(codes))
+    return [int(f) for f in links.loc[hit.fillna(False).to_numpy(), "fid"]]
 
 
 def _count_name_links(conn: Connection) -> int:

@@ -16,8 +16,8 @@ Decisions (where the issue is silent):
 * Files are written in dependency order whatever the order given: districts, zones,
   supply, parcels, indicators, links, buildings, progress.
 * Duplicate keys inside one load: the first row is kept, later ones are rejected
-  ("duplicate of row N"); for project progress the latest 填报日期 is kept, and a
-  report older than the stored one is rejected (the schema keeps one row per project).
+  ("duplicate of row N"). Project progress is a series keyed by project and 填报日期:
+  every monthly report is kept (issue 14).
 * The ``enterprise`` table is derived from indicator rows: one row per credit code
   from its latest year (name, industry, 规上, status, 投产年份); it is updated only when
   the file holds that code's latest year. Derived rows are counted under
@@ -84,6 +84,7 @@ from devzone.etl.count import csv_records, vector_layers
 from devzone.etl.csvsafe import restore, write_csv
 from devzone.etl.fields import KindSpec, UnrecognisedFileError, data_notes
 from devzone.etl.hooks import record_case_ledger
+from devzone.etl.incremental import clean_changed
 from devzone.etl.kinds import (
     CASE_LEDGER,
     CASE_LEDGER_ALIASES,
@@ -582,32 +583,6 @@ def _duplicate_reasons(same: np.ndarray, refs: np.ndarray, *, latest: bool) -> n
     )
 
 
-def _older_than_stored(
-    state: _FileState, frame: pd.DataFrame, label: str
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Reject rows whose ``spec.latest`` date is older than the stored row of their key."""
-    none = pd.DataFrame(columns=["row", "field", "value", "reason"])
-    date, key = state.spec.latest, list(state.spec.key)
-    if date not in frame or state.existing is None or state.existing.empty:
-        return frame, none
-    stored = frame[key].merge(state.existing[[*key, date]], on=key, how="left")[date]
-    older = (frame[date].to_numpy() < stored.to_numpy()) & stored.notna().to_numpy()
-    older &= frame[date].notna().to_numpy()
-    if not older.any():
-        return frame, none
-    rejects = pd.DataFrame(
-        {
-            "row": frame["src_row"].to_numpy()[older],
-            "field": label,
-            "value": frame[date].dt.strftime("%Y-%m-%d").to_numpy()[older],
-            "reason": "older than the stored report of "
-            + stored.dt.strftime("%Y-%m-%d").to_numpy()[older].astype(object)
-            + " (one report per project is kept)",
-        }
-    )
-    return frame[~older].reset_index(drop=True), rejects
-
-
 def _fill_by_location(
     conn: Connection, state: _FileState, frame: pd.DataFrame, geoms: np.ndarray | None
 ) -> None:
@@ -652,7 +627,14 @@ def _prepare_chunk(
     """Clean, de-duplicate and complete one chunk (CPU work; reads the database only
     after ``sync()`` has waited for the chunk being written)."""
     spec, summary = state.spec, state.summary
-    cleaned = clean(raw, spec, declared_crs=crs, resolved_crs=state.crs, policy=state.policy)
+    cleaned = clean_changed(
+        conn,
+        state,
+        raw,
+        lambda r: clean(r, spec, declared_crs=crs, resolved_crs=state.crs, policy=state.policy),
+        declared_crs=crs,
+        sync=sync,
+    )
     if state.crs is None and cleaned.crs is not None:
         state.crs = cleaned.crs
         summary.notes.append(cleaned.crs[1])
@@ -664,10 +646,6 @@ def _prepare_chunk(
         sync()
         extra = (spec.latest,) if spec.latest else ()
         state.existing = existing_rows(conn, spec.table, spec.key, extra)
-    if spec.latest:
-        label = cleaned.headers.get(spec.latest, spec.latest)
-        frame, older = _older_than_stored(state, frame, label)
-        rejects.append(older)
     if state.polygons is None and spec.locate is not None:
         sync()
     _fill_by_location(conn, state, frame, geoms)
@@ -801,6 +779,7 @@ def load_paths(  # noqa: PLR0913 (keyword-only options of the one load entry poi
     progress: Progress | None = None,
     hidden_sheets: bool = False,
     policy: Policy | None = None,
+    complete: bool = False,
 ) -> LoadSummary:
     """Load export files into the database, atomically, idempotently.
 
@@ -832,6 +811,11 @@ def load_paths(  # noqa: PLR0913 (keyword-only options of the one load entry poi
         The policy (default: ``data/policy/``): its ``[etl]`` section gives the
         placeholders of optional fields; a filled case ledger is validated with its
         ``[cases]`` section (events may not be dated after today).
+    complete
+        The files are complete exports (``--complete``): a stored row of a kind loaded
+        whose key none of that kind's files lists is retired (kept in its history
+        table, removed from the current one, :func:`devzone.db.history.retire_missing`).
+        Skipped, with a note, for a kind whose files had rejected rows.
 
     Returns
     -------
@@ -861,13 +845,14 @@ def load_paths(  # noqa: PLR0913 (keyword-only options of the one load entry poi
             summary.batch_id = _start_batch(conn, sources, started)
             tag_transaction(conn, command, summary.batch_id)
             known = _LoadScope.read(conn, scope) if scope is not None and registry else None
+            states = []
             for source in registry:
                 prov = {
                     "src_file": str(source.path),
                     "batch_id": summary.batch_id,
                     "loaded_at": started,
                 }
-                _load_source(
+                state = _load_source(
                     conn,
                     source,
                     summary,
@@ -878,6 +863,9 @@ def load_paths(  # noqa: PLR0913 (keyword-only options of the one load entry poi
                     scope=known,
                     policy=pol.etl,
                 )
+                states.append(state)
+            if complete:
+                _retire_absent(conn, states, summary.batch_id)
             if registry and _wants_links(link, registry):
                 summary.links = link_by_holder(conn, batch_id=summary.batch_id)
             if not ledgers:
@@ -1021,7 +1009,7 @@ def _load_source(  # noqa: PLR0913 (the per-file options of load_paths, passed t
     rejects: list[pd.DataFrame],
     scope: _LoadScope | None = None,
     policy: EtlPolicy | None = None,
-) -> None:
+) -> _FileState:
     """Load one file chunk by chunk (cleaning the next chunk while one is written)."""
     fsum = FileSummary(source.label or str(source.path), source.kind, source.decided)
     fsum.notes.extend(source.notes)
@@ -1058,6 +1046,36 @@ def _load_source(  # noqa: PLR0913 (the per-file options of load_paths, passed t
             "unchanged": counts.unchanged,
         }
         fsum.notes.extend(notes)
+    return state
+
+
+def _retire_absent(conn: Connection, states: list[_FileState], batch_id: int | None) -> None:
+    """``--complete``: retire the stored rows no file of their kind listed.
+
+    The keys of every file of a kind count together (an export split in several files);
+    a kind whose files had rejected rows retires nothing (a rejected row's key would be
+    retired), and says so in each file's notes.
+    """
+    from devzone.db.history import retire_missing
+
+    by_table: dict[str, list[_FileState]] = {}
+    for state in states:
+        by_table.setdefault(state.spec.table, []).append(state)
+    for table, group in by_table.items():
+        key = list(group[0].spec.key)
+        rejected = sum(s.summary.rejected for s in group)
+        if rejected:
+            note = f"complete export: nothing retired from {table} ({rejected} rows rejected)"
+        else:
+            seen = [s.seen[key] for s in group if s.seen is not None and len(s.seen)]
+            if not seen:
+                note = f"complete export: nothing retired from {table} (the file has no rows)"
+            else:
+                keys = pd.concat(seen, ignore_index=True)
+                gone = retire_missing(conn, table, key, keys, batch_id)
+                note = f"complete export: {gone} rows of {table} not listed were retired"
+        for state in group:
+            state.summary.notes.append(note)
 
 
 def _add_data_notes(summary: LoadSummary, raw: RawTable) -> None:

@@ -3,6 +3,9 @@
 Rows are matched to stored rows by their natural key; a row whose ``row_hash``
 equals the stored one is *unchanged* (not touched), a different hash is *updated*
 (only the columns the file carries, plus provenance), a new key is *inserted*.
+Before an update the stored versions are copied into the table's history
+(:func:`devzone.db.history.keep_versions`, one ``INSERT … SELECT`` in the same
+transaction), so nothing a load replaces is lost.
 
 Writes run on the caller's connection (one transaction for the whole load):
 PostGIS inserts stream through ``COPY … FROM STDIN`` (psycopg 3), GeoPackage inserts
@@ -27,6 +30,7 @@ from devzone.db.bulk import (
     ewkb_hex,
     gpkg_blobs,
 )
+from devzone.db.history import INPUT_TABLES, keep_versions
 from devzone.db.io import table_of
 
 __all__ = [
@@ -63,7 +67,12 @@ def _is_gpkg(conn: Connection) -> bool:
 def existing_rows(
     conn: Connection, table_name: str, key: tuple[str, ...], extra: tuple[str, ...] = ()
 ) -> pd.DataFrame:
-    """Stored keys with their ``fid`` and ``row_hash`` (and ``extra`` columns)."""
+    """Stored keys with their ``fid`` and ``row_hash`` (and ``extra`` columns).
+
+    An ``extra`` column that is part of the key is read once (the progress series is
+    keyed by ``project_key`` + ``report_date``).
+    """
+    extra = tuple(c for c in extra if c not in key)
     cols = ", ".join(f'"{c}"' for c in (*key, "fid", "row_hash", *extra))
     df = pd.read_sql_query(f'SELECT {cols} FROM "{table_name}"', conn)
     table = table_of(table_name)
@@ -150,6 +159,16 @@ def upsert(
             _insert_copy(conn, table, sub, sub_geoms)
     if changed.any():
         sub = stamped[changed]
+        if table_name in INPUT_TABLES:
+            batch = provenance.get("batch_id")
+            at = provenance.get("loaded_at")
+            keep_versions(
+                conn,
+                table_name,
+                merged.loc[changed, "fid"].to_numpy(),
+                batch_id=None if batch is None else int(batch),  # type: ignore[call-overload]
+                at=at if isinstance(at, dt.datetime) else None,
+            )
         _update(
             conn,
             table,

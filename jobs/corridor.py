@@ -20,6 +20,7 @@ import pyogrio  # noqa: F401  # isort: skip
 from sqlalchemy import Engine
 
 from devzone.db.engine import redact
+from devzone.db.history import Vintage, data_vintage, vintage_note
 from devzone.db.io import parcels_with_contract, read, synthetic_data, table_of, write_frame
 from devzone.errors import InputError
 from devzone.jobs.scope import require_city
@@ -68,9 +69,9 @@ def _corridor_frame(geom: CorridorGeometry) -> pd.DataFrame:
     )
 
 
-def _year_indicators(engine: Engine, year: int) -> pd.DataFrame:
+def _year_indicators(engine: Engine, year: int, data_as_of: int | None = None) -> pd.DataFrame:
     """``enterprise_indicator`` rows; refused unless they cover ``year`` and ``year − 1``."""
-    indicators = read(engine, "enterprise_indicator")
+    indicators = read(engine, "enterprise_indicator", as_of=data_as_of)
     years = set(pd.to_numeric(indicators["year"], errors="coerce").dropna().astype(int))
     if year not in years or year - 1 not in years:
         raise InputError(
@@ -82,9 +83,11 @@ def _year_indicators(engine: Engine, year: int) -> pd.DataFrame:
     return indicators
 
 
-def _firm_zone_shares(engine: Engine, parcels: pd.DataFrame) -> pd.DataFrame:
+def _firm_zone_shares(
+    engine: Engine, parcels: pd.DataFrame, data_as_of: int | None = None
+) -> pd.DataFrame:
     """Each firm's share in each zone (:func:`firm_parcel_shares`); empty without links."""
-    pe = read(engine, "parcel_enterprise", required=False)
+    pe = read(engine, "parcel_enterprise", required=False, as_of=data_as_of)
     if pe is None:
         return pd.DataFrame(columns=["credit_code", "zone_code", "share"])
     return firm_parcel_shares(pe, parcels)
@@ -98,12 +101,13 @@ def _contribution(
     zones: pd.DataFrame,
     parcels: pd.DataFrame,
     members: pd.DataFrame,
+    data_as_of: int | None = None,
 ) -> ContributionResult:
     """The year's growth, contribution and pull (:func:`corridor_contribution`)."""
-    indicators = _year_indicators(engine, year)
+    indicators = _year_indicators(engine, year, data_as_of)
     return corridor_contribution(
         firm_value_added(indicators, year=year, scope=policy.scope),
-        _firm_zone_shares(engine, parcels),
+        _firm_zone_shares(engine, parcels, data_as_of),
         zones,
         set(members["zone_code"]),
         year=year,
@@ -158,7 +162,7 @@ def corridor_headline(
     }
 
 
-def _write_report(
+def _write_report(  # noqa: PLR0913 -- keyword-only parts of one report
     engine: Engine,
     out_dir: Path,
     *,
@@ -168,6 +172,7 @@ def _write_report(
     geom: CorridorGeometry,
     members: pd.DataFrame,
     parcels_inside: int,
+    vintage: int | None = None,
 ) -> list[Path]:
     """The HTML report with charts and the workbook (:func:`write_corridor_report`)."""
     return write_corridor_report(
@@ -182,7 +187,7 @@ def _write_report(
             "area_km2": geom.area_km2,
         },
         policy=policy,
-        database=redact(str(engine.url)),
+        database=f"{redact(str(engine.url))} · {vintage_note(engine, vintage)}",
         synthetic=synthetic_data(engine),
     )
 
@@ -194,6 +199,8 @@ def run_corridor_report(
     policy: Policy | None = None,
     config: str | Path | None = None,
     out_dir: str | Path | None = None,
+    data_as_of: Vintage | None = None,
+    command: str | None = None,
 ) -> dict[str, Any]:
     """The corridor contribution report for ``year`` (合六经济走廊贡献率).
 
@@ -210,6 +217,9 @@ def run_corridor_report(
         The typed policy; else ``config`` (a city TOML, loaded once) over the shipped one.
     out_dir
         Folder for the report files (none written when ``None``).
+    data_as_of
+        The data vintage (``--data-as-of``); ``None``: now. Recorded in
+        ``result_vintage`` (with ``command``) and printed in the report.
 
     Returns
     -------
@@ -219,20 +229,24 @@ def run_corridor_report(
     """
     require_city(engine, "report corridor")  # a city-wide comparison
     cpol = (policy or load_policy(config)).corridor
-    zones = read(engine, "dev_zone")
-    geom = corridor_geometry(read(engine, "district", required=False), zones, policy=cpol)
+    vintage = data_vintage(engine, data_as_of)
+    v = vintage if data_as_of is not None else None
+    zones = read(engine, "dev_zone", as_of=v)
+    districts = read(engine, "district", required=False, as_of=v)
+    geom = corridor_geometry(districts, zones, policy=cpol)
     members = corridor_members(zones, geom, policy=cpol)
-    parcels = parcels_with_contract(engine, columns=CONTRACT_COLUMNS)
+    parcels = parcels_with_contract(engine, columns=CONTRACT_COLUMNS, as_of=v)
     counts = parcels.groupby("zone_code").size()
     members["parcels"] = members["zone_code"].map(counts).fillna(0).astype(int)
     parcels_inside = int(inside_corridor(parcels, geom).sum())
-    write_frame(engine, "corridor", _corridor_frame(geom))
-    write_frame(engine, "corridor_zone", members[result_columns("corridor_zone")])
+    rec = {"vintage": vintage, "command": command}
+    write_frame(engine, "corridor", _corridor_frame(geom), **rec)  # type: ignore[arg-type]
+    write_frame(engine, "corridor_zone", members[result_columns("corridor_zone")], **rec)  # type: ignore[arg-type]
     result = _contribution(
-        engine, year=year, policy=cpol, zones=zones, parcels=parcels, members=members
+        engine, year=year, policy=cpol, zones=zones, parcels=parcels, members=members, data_as_of=v
     )
     table = result.table.reindex(columns=result_columns("corridor_contribution"))
-    write_frame(engine, "corridor_contribution", table, replace_where={"year": year})
+    write_frame(engine, "corridor_contribution", table, replace_where={"year": year}, **rec)  # type: ignore[arg-type]
     outputs: list[Path] = []
     if out_dir is not None:
         outputs = _write_report(
@@ -244,6 +258,8 @@ def run_corridor_report(
             geom=geom,
             members=members,
             parcels_inside=parcels_inside,
+            vintage=vintage,
         )
     head = corridor_headline(result, members=members, parcels_inside=parcels_inside)
+    head["数据版本 data vintage"] = vintage_note(engine, vintage).split(": ", 1)[1]
     return {"outputs": outputs, "headline": head}

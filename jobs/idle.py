@@ -28,6 +28,7 @@ import pyogrio  # noqa: F401  GDAL must load before pysqlite3/mod_spatialite (el
 import shapely
 from sqlalchemy import Engine
 
+from devzone.db.history import Vintage, data_vintage, latest_progress, vintage_note
 from devzone.db.io import parcels_with_contract, read, synthetic_data, write_frame
 from devzone.jobs.cases import propose_idle_cases
 from devzone.jobs.scope import SCOPE_KEY, scope_label, scope_name
@@ -48,16 +49,25 @@ __all__ = ["IdleResults", "fee_unknown", "judge", "run_idle", "status_frame"]
 IdleResults = dict[str, pd.DataFrame]
 
 
-def _optional(engine: Engine, name: str) -> pd.DataFrame:
+def _optional(engine: Engine, name: str, data_as_of: int | None = None) -> pd.DataFrame:
     """An input table that may be absent or empty (an empty frame then)."""
-    df = read(engine, name, required=False)
+    df = read(engine, name, required=False, as_of=data_as_of)
     return pd.DataFrame() if df is None else df
 
 
 def judge(
-    engine: Engine, *, as_of: dt.date, policy: Policy, area_crs: str | None = None
+    engine: Engine,
+    *,
+    as_of: dt.date,
+    policy: Policy,
+    area_crs: str | None = None,
+    data_as_of: int | None = None,
 ) -> tuple[pd.DataFrame, IdleResults]:
     """Read the inputs and judge them: the units and the three result frames.
+
+    ``data_as_of`` (a load batch) reads every input as it stood then (``None``: as it
+    is now). Of each project's progress reports the one in force on ``as_of`` is used
+    (:func:`devzone.db.history.latest_progress`: reports dated later are not).
 
     Returns
     -------
@@ -71,26 +81,29 @@ def judge(
     devzone.db.io.TableMissing
         No parcels are loaded.
     """
-    parcels = parcels_with_contract(engine)
-    supply = read(engine, "land_supply", required=False)
+    v = data_as_of
+    parcels = parcels_with_contract(engine, as_of=v)
+    supply = read(engine, "land_supply", required=False, as_of=v)
     units = supply_units(parcels, supply, area_crs=area_crs)
-    progress = read(engine, "project_progress", required=False)
+    progress = read(engine, "project_progress", required=False, as_of=v)
+    if progress is not None:
+        progress = latest_progress(progress, as_of)
     units = attach_progress(units, progress, as_of=as_of)
     status = idle_status(
         units,
         as_of=as_of,
         policy=policy.idle,
         intensity=policy.intensity,
-        buildings=read(engine, "building", required=False),
+        buildings=read(engine, "building", required=False, as_of=v),
         area_crs=area_crs,
     )
     status["as_of_date"] = pd.Timestamp(as_of)
-    summary = zone_summary(status, read(engine, "dev_zone", required=False))
+    summary = zone_summary(status, read(engine, "dev_zone", required=False, as_of=v))
     exits = exit_candidates(
         units[units["parcel_code"].notna()],
-        _optional(engine, "enterprise"),
-        _optional(engine, "enterprise_indicator"),
-        _optional(engine, "parcel_enterprise"),
+        _optional(engine, "enterprise", v),
+        _optional(engine, "enterprise_indicator", v),
+        _optional(engine, "parcel_enterprise", v),
         as_of=as_of,
         policy=policy.exit,
     )
@@ -161,7 +174,13 @@ def _headline(status: pd.DataFrame, exits: pd.DataFrame, notices: int) -> dict[s
 
 
 def _write_files(
-    engine: Engine, out: Path, results: IdleResults, *, as_of: dt.date, policy: Policy
+    engine: Engine,
+    out: Path,
+    results: IdleResults,
+    *,
+    as_of: dt.date,
+    policy: Policy,
+    vintage: int | None = None,
 ) -> tuple[list[Path], list[Path]]:
     """The ledger workbook and the notices: (outputs, notice files)."""
     status = results["parcel_idle_status"]
@@ -173,6 +192,7 @@ def _write_files(
         as_of=as_of,
         routes=policy.exit.disposal_routes,
         scope=scope_label(engine),
+        vintage=vintage_note(engine, vintage),
     )
     notices = render_notices(
         status,
@@ -192,6 +212,8 @@ def run_idle(
     out_dir: str | Path | None = None,
     policy: Policy | None = None,
     area_crs: str | None = None,
+    data_as_of: Vintage | None = None,
+    command: str | None = None,
 ) -> dict[str, Any]:
     """Judge every parcel's idleness on ``as_of`` and write tables, ledger and notices.
 
@@ -209,6 +231,10 @@ def run_idle(
         An already-loaded policy (wins over ``config``; for tests and what-ifs).
     area_crs
         Projected CRS for measured areas (:func:`devzone.settings.area_crs`).
+    data_as_of
+        The data vintage (a load batch or a date, ``--data-as-of``): the inputs as they
+        stood then; ``None``: as they are now. The vintage used is recorded with the
+        result tables (``result_vintage``, with ``command``) and printed in the ledger.
 
     Returns
     -------
@@ -223,20 +249,35 @@ def run_idle(
     """
     as_of = pd.Timestamp(as_of).date()
     pol = policy if policy is not None else load_policy(config)
-    units, results = judge(engine, as_of=as_of, policy=pol, area_crs=area_crs)
-    where = {"as_of_date": as_of}
+    vintage = data_vintage(engine, data_as_of)
+    read_at = vintage if data_as_of is not None else None
+    units, results = judge(engine, as_of=as_of, policy=pol, area_crs=area_crs, data_as_of=read_at)
     status = results["parcel_idle_status"]
-    write_frame(engine, "parcel_idle_status", status_frame(status, units), replace_where=where)
-    write_frame(engine, "zone_idle_summary", results["zone_idle_summary"], replace_where=where)
-    write_frame(engine, "exit_candidate", results["exit_candidate"], replace_where=where)
+    frames = {
+        "parcel_idle_status": status_frame(status, units),
+        "zone_idle_summary": results["zone_idle_summary"],
+        "exit_candidate": results["exit_candidate"],
+    }
+    for name, frame in frames.items():
+        write_frame(
+            engine,
+            name,
+            frame,
+            replace_where={"as_of_date": as_of},
+            vintage=vintage,
+            command=command,
+        )
     new_cases = propose_idle_cases(engine, as_of=as_of, policy=pol)  # never resets a case
 
     outputs: list[Path] = []
     notices: list[Path] = []
     if out_dir is not None:
-        outputs, notices = _write_files(engine, Path(out_dir), results, as_of=as_of, policy=pol)
+        outputs, notices = _write_files(
+            engine, Path(out_dir), results, as_of=as_of, policy=pol, vintage=vintage
+        )
     scope = scope_name(engine)  # a county or zone role judges its own land (RLS)
     headline = {SCOPE_KEY: scope} if scope else {}
     headline.update(_headline(status, results["exit_candidate"], len(notices)))
     headline["新立案件 cases proposed"] = len(new_cases)
-    return {"outputs": outputs, "headline": headline}
+    headline["数据版本 data vintage"] = vintage_note(engine, vintage).split(": ", 1)[1]
+    return {"outputs": outputs, "headline": headline, "vintage": vintage}

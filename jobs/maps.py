@@ -20,6 +20,7 @@ import pyogrio  # noqa: F401  (load GDAL before SpatiaLite: the reverse order se
 import shapely
 from sqlalchemy import Engine, func, inspect, select
 
+from devzone.db.history import Vintage, data_vintage, vintage_note
 from devzone.db.io import read, table_of
 from devzone.errors import ConfigError, InputError
 from devzone.jobs.scope import SCOPE_KEY, scope_name
@@ -113,13 +114,15 @@ def _ensure(parcels: pd.DataFrame, columns: tuple[str, ...], empty: object = pd.
             parcels[col] = empty
 
 
-def _read_outlines(engine: Engine, data: MapData) -> None:
+def _read_outlines(engine: Engine, data: MapData, data_as_of: int | None = None) -> None:
     """Zones, districts and the corridor (with its member zones) into ``data``."""
-    data.zones = _with_geometry(read(engine, "dev_zone", columns=ZONE_COLUMNS, required=False))
+    zones = read(engine, "dev_zone", columns=ZONE_COLUMNS, required=False, as_of=data_as_of)
+    data.zones = _with_geometry(zones)
     if data.zones is None:
         data.notes.append("开发区: dev_zone 无边界数据, 图层未显示")
     columns = ["adcode", "name", "geom"]
-    data.districts = _with_geometry(read(engine, "district", columns=columns, required=False))
+    districts = read(engine, "district", columns=columns, required=False, as_of=data_as_of)
+    data.districts = _with_geometry(districts)
     if data.districts is None:
         data.notes.append("行政区划: district 无边界数据, 图层未显示")
     corridor = read(engine, "corridor", columns=["name", "geom"], required=False)
@@ -132,11 +135,16 @@ def _read_outlines(engine: Engine, data: MapData) -> None:
 
 
 def _parcel_frame(
-    engine: Engine, zones: pd.DataFrame | None, notes: list[str], area_crs: str
+    engine: Engine,
+    zones: pd.DataFrame | None,
+    notes: list[str],
+    area_crs: str,
+    data_as_of: int | None = None,
 ) -> gpd.GeoDataFrame | None:
     """Parcels with geometry, their area in 亩 and their zone's name."""
     columns = ["parcel_code", "supervision_no", "zone_code", "holder", "area_m2", "geom"]
-    parcels = _with_geometry(read(engine, "parcel", columns=columns, required=False))
+    parcels = read(engine, "parcel", columns=columns, required=False, as_of=data_as_of)
+    parcels = _with_geometry(parcels)
     if parcels is None:
         notes.append("宗地: parcel 无界址数据, 宗地图层未显示")
         return None
@@ -305,7 +313,12 @@ def _city(data: MapData) -> str | None:
 
 
 def read_map_data(
-    engine: Engine, *, year: int, as_of: dt.date, area_crs: str | None = None
+    engine: Engine,
+    *,
+    year: int,
+    as_of: dt.date,
+    area_crs: str | None = None,
+    data_as_of: int | None = None,
 ) -> MapData:
     """Parcels with their facts, zones, districts and the corridor for one map.
 
@@ -321,6 +334,9 @@ def read_map_data(
     area_crs
         Projected CRS measuring parcels without a registered area
         (:func:`devzone.settings.area_crs`).
+    data_as_of
+        A load batch: parcels, zones and districts as they stood then (the result
+        tables are read as stored); ``None``: now.
 
     Returns
     -------
@@ -330,8 +346,9 @@ def read_map_data(
         else the area measured in the area CRS.
     """
     data = MapData()
-    _read_outlines(engine, data)
-    parcels = _parcel_frame(engine, data.zones, data.notes, resolve_area_crs(area_crs))
+    _read_outlines(engine, data, data_as_of)
+    crs = resolve_area_crs(area_crs)
+    parcels = _parcel_frame(engine, data.zones, data.notes, crs, data_as_of)
     if parcels is None:
         _attach_zone_summary(engine, data, year)
         data.city = _city(data)
@@ -349,7 +366,7 @@ def read_map_data(
 # -- the job ----------------------------------------------------------------------------
 
 
-def run_map(
+def run_map(  # noqa: PLR0913 (keyword-only options of the map job, one per CLI option)
     engine: Engine,
     *,
     year: int,
@@ -359,6 +376,7 @@ def run_map(
     config: str | Path | None = None,
     policy: Policy | None = None,
     tiles: str | None = None,
+    data_as_of: Vintage | None = None,
 ) -> dict[str, Any]:
     """Write the planners' map of ``year`` (performance) and ``as_of`` (idle land).
 
@@ -385,6 +403,8 @@ def run_map(
     tiles
         A local XYZ tile folder, an ``.mbtiles`` file or an intranet URL template
         (:func:`devzone.maps.tiles.local_basemap`); replaces ``basemap``.
+    data_as_of
+        The data vintage of the parcels, zones and districts (``--data-as-of``).
 
     Returns
     -------
@@ -412,7 +432,9 @@ def run_map(
             f"the {base.label} basemap needs a key: pass --tianditu-key or set "
             "DEVZONE_TIANDITU_KEY (or [maps] tianditu_key in your --config)"
         )
-    data = read_map_data(engine, year=year, as_of=as_of)
+    vintage = data_vintage(engine, data_as_of)
+    read_at = vintage if data_as_of is not None else None
+    data = read_map_data(engine, year=year, as_of=as_of, data_as_of=read_at)
     m, headline = build_map(
         data, year=year, as_of=as_of, basemap=base, policy=maps, tianditu_key=key
     )
@@ -429,4 +451,5 @@ def run_map(
     scope = scope_name(engine)  # a county or zone role maps its own land (RLS)
     if scope:
         headline = {SCOPE_KEY: scope, **headline}
+    headline["数据版本 data vintage"] = vintage_note(engine, vintage).split(": ", 1)[1]
     return {"outputs": [out], "headline": headline, "network": network}

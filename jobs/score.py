@@ -33,6 +33,7 @@ import pandas as pd
 import pyogrio  # noqa: F401  (isort: keep before the engine is used)
 from sqlalchemy import Engine
 
+from devzone.db.history import Vintage, data_vintage, latest_progress, vintage_note
 from devzone.db.io import TableMissing, parcels_with_contract, read, synthetic_data, write_frame
 from devzone.errors import InputError
 from devzone.jobs.scope import SCOPE_KEY, scope_label, scope_name
@@ -94,8 +95,10 @@ _NO_PARCELS = (
 )
 
 
-def load_inputs(engine: Engine) -> dict[str, pd.DataFrame]:
+def load_inputs(engine: Engine, data_as_of: int | None = None) -> dict[str, pd.DataFrame]:
     """Read the tables the evaluation needs (``parcels`` with their contract columns).
+
+    ``data_as_of`` (a load batch) reads them as they stood then; ``None``: as now.
 
     Raises
     ------
@@ -103,14 +106,14 @@ def load_inputs(engine: Engine) -> dict[str, pd.DataFrame]:
         No parcels are loaded.
     """
     try:
-        parcels = parcels_with_contract(engine, columns=list(CONTRACT_COLUMNS))
+        parcels = parcels_with_contract(engine, columns=list(CONTRACT_COLUMNS), as_of=data_as_of)
     except TableMissing as exc:
         if exc.table != "parcel":
             raise
         raise InputError(_NO_PARCELS, field="parcel") from None
     frames: dict[str, pd.DataFrame] = {"parcels": parcels}
     for name in INPUT_TABLES:
-        df = read(engine, name, required=False)
+        df = read(engine, name, required=False, as_of=data_as_of)
         frames[name] = df if df is not None else pd.DataFrame()
     return frames
 
@@ -242,6 +245,15 @@ def _parcel_base(parcels: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _progress_in_force(frames: Mapping[str, pd.DataFrame], year: int) -> Mapping[str, pd.DataFrame]:
+    """Each project's progress report in force at the year's end (a series is stored)."""
+    progress = frames.get("project_progress")
+    if progress is None or not len(progress) or "project_key" not in progress:
+        return frames
+    year_end = pd.Timestamp(year=year, month=12, day=31)
+    return {**frames, "project_progress": latest_progress(progress, year_end)}
+
+
 def evaluate(
     frames: Mapping[str, pd.DataFrame], *, year: int, policy: Policy
 ) -> dict[str, pd.DataFrame]:
@@ -270,7 +282,7 @@ def evaluate(
     back at the end (string keys cost several times more in joins at 1M rows).
     """
     empty = pd.DataFrame()
-    coded, pcodes, ccodes = _encode(frames)
+    coded, pcodes, ccodes = _encode(_progress_in_force(frames, year))
     parcels = coded["parcels"]
     links = _or_empty(
         coded.get("parcel_enterprise"), ["parcel_code", "credit_code", "used_area_m2"]
@@ -333,10 +345,18 @@ def what_if(
     return grade_differences(base, alt)
 
 
-def write_results(engine: Engine, results: Mapping[str, pd.DataFrame], *, year: int) -> int:
+def write_results(
+    engine: Engine,
+    results: Mapping[str, pd.DataFrame],
+    *,
+    year: int,
+    vintage: int | None = None,
+    command: str | None = None,
+) -> int:
     """Write :func:`evaluate`'s result tables on the bulk path (:func:`write_frame`).
 
-    The rows of ``year`` are replaced; ``parcel_intensity`` is replaced whole.
+    The rows of ``year`` are replaced; ``parcel_intensity`` is replaced whole. The data
+    vintage (load batch) and ``command`` are recorded in ``result_vintage``.
 
     Returns
     -------
@@ -346,7 +366,9 @@ def write_results(engine: Engine, results: Mapping[str, pd.DataFrame], *, year: 
     written = 0
     for name, by_year in WRITTEN_TABLES.items():
         where = {"year": year} if by_year else None
-        written += write_frame(engine, name, results[name], replace_where=where)
+        written += write_frame(
+            engine, name, results[name], replace_where=where, vintage=vintage, command=command
+        )
     return written
 
 
@@ -382,6 +404,8 @@ def run_score(
     config: str | Path | None = None,
     out_xlsx: str | Path | None = None,
     what_if_config: str | Path | None = None,
+    data_as_of: Vintage | None = None,
+    command: str | None = None,
 ) -> dict[str, Any]:
     """Evaluate ``year``, write the result tables and (optionally) the XLSX.
 
@@ -399,6 +423,11 @@ def run_score(
         Another policy TOML (e.g. other weights) deep-merged over the effective policy
         (``load_policy(config, what_if_config)``): the firms whose grade it changes are
         counted in the headline (and listed in the workbook's 情景对比 sheet).
+    data_as_of
+        The data vintage (``--data-as-of``: a load batch or a date); ``None``: now.
+        Recorded with the results and printed in the workbook.
+    command
+        The command line recorded in ``result_vintage``.
 
     Returns
     -------
@@ -408,14 +437,15 @@ def run_score(
     policy = load_policy(config)
     scope = scope_name(engine)  # a county or zone role computes on its own land (RLS)
     alternative = load_policy(config, what_if_config) if what_if_config is not None else None
-    frames = load_inputs(engine)
+    vintage = data_vintage(engine, data_as_of)
+    frames = load_inputs(engine, vintage if data_as_of is not None else None)
     _check_inputs(frames, year)
     results = evaluate(frames, year=year, policy=policy)
     ev = results["enterprise_evaluation"]
     differences = None
     if alternative is not None:
         differences = what_if(frames, year=year, policy=policy, alternative=alternative, base=ev)
-    write_results(engine, results, year=year)
+    write_results(engine, results, year=year, vintage=vintage, command=command)
 
     outputs: list[Path] = []
     if out_xlsx is not None:
@@ -428,10 +458,12 @@ def run_score(
             source_files=_source_files(frames),
             differences=differences,
             scope=scope_label(engine),
+            vintage=vintage_note(engine, vintage),
         )
         outputs.append(path)
     headline = {SCOPE_KEY: scope} if scope else {}
     headline.update(_headline(results))
     if differences is not None:
         headline["情景改档企业 what-if grade changes"] = len(differences)
+    headline["数据版本 data vintage"] = vintage_note(engine, vintage).split(": ", 1)[1]
     return {"outputs": outputs, "headline": headline}

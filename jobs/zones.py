@@ -26,6 +26,7 @@ import pyogrio  # noqa: F401  # isort: skip
 from sqlalchemy import Engine
 
 from devzone.db.engine import redact
+from devzone.db.history import Vintage, data_vintage, latest_progress, vintage_note
 from devzone.db.io import parcels_with_contract, read, synthetic_data, write_frame
 from devzone.jobs.corridor import result_columns
 from devzone.jobs.scope import require_city
@@ -89,10 +90,15 @@ def _industry_fit(
     parcels: pd.DataFrame,
     pe: pd.DataFrame | None,
     ind: pd.DataFrame | None,
+    data: tuple[int | None, int | None] = (None, None),
 ) -> IndustryFit:
-    """Parcel fit (written to ``parcel_industry_fit``), zone shares and registry check."""
+    """Parcel fit (written to ``parcel_industry_fit``), zone shares and registry check.
+
+    ``data``: the load batch to read at (``None``: now) and the vintage to record.
+    """
+    read_at, vintage = data
     industries = load_industries(industries_file(zpol))
-    ent = read(engine, "enterprise", required=False)
+    ent = read(engine, "enterprise", required=False, as_of=read_at)
     fit = parcel_industry_fit(
         parcels,
         zones,
@@ -102,7 +108,9 @@ def _industry_fit(
         separator=zpol.main_separator,
     )
     fit["area_m2"] = parcel_area_m2(parcels, area_crs=area_crs()).to_numpy()
-    write_frame(engine, "parcel_industry_fit", fit[result_columns("parcel_industry_fit")])
+    write_frame(
+        engine, "parcel_industry_fit", fit[result_columns("parcel_industry_fit")], vintage=vintage
+    )
     ind_year = None if ind is None else ind[ind["year"] == year]
     shares = zone_fit_shares(
         parcels, fit, zones, industries, indicators=ind_year, parcel_enterprise=pe, policy=zpol
@@ -203,22 +211,44 @@ def rank_headline(current: pd.DataFrame, fit: IndustryFit) -> dict[str, Any]:
     return head
 
 
-def _zone_inputs(engine: Engine, *, year: int, zpol: ZonesPolicy) -> tuple[ZoneInputs, IndustryFit]:
-    """Read every table the zone evaluation uses once, and run the industry fit on them."""
-    zones = read(engine, "dev_zone")
-    parcels = parcels_with_contract(engine, columns=CONTRACT_COLUMNS)
-    pe = read(engine, "parcel_enterprise", required=False)
-    indicators = read(engine, "enterprise_indicator", required=False)
+def _zone_inputs(
+    engine: Engine,
+    *,
+    year: int,
+    zpol: ZonesPolicy,
+    data_as_of: int | None = None,
+    vintage: int | None = None,
+) -> tuple[ZoneInputs, IndustryFit]:
+    """Read every table the zone evaluation uses once, and run the industry fit on them.
+
+    ``data_as_of`` reads the input tables as they stood after that load batch; of each
+    project's progress reports the one in force at the year's end is used.
+    """
+    v = data_as_of
+    zones = read(engine, "dev_zone", as_of=v)
+    parcels = parcels_with_contract(engine, columns=CONTRACT_COLUMNS, as_of=v)
+    pe = read(engine, "parcel_enterprise", required=False, as_of=v)
+    indicators = read(engine, "enterprise_indicator", required=False, as_of=v)
     fit = _industry_fit(
-        engine, year=year, zpol=zpol, zones=zones, parcels=parcels, pe=pe, ind=indicators
+        engine,
+        year=year,
+        zpol=zpol,
+        zones=zones,
+        parcels=parcels,
+        pe=pe,
+        ind=indicators,
+        data=(v, vintage),
     )
+    progress = read(engine, "project_progress", required=False, as_of=v)
+    if progress is not None:
+        progress = latest_progress(progress, pd.Timestamp(year=year, month=12, day=31))
     inputs = ZoneInputs(
         zones=zones,
         parcels=parcels,
-        buildings=read(engine, "building", required=False),
+        buildings=read(engine, "building", required=False, as_of=v),
         indicators=indicators,
         parcel_enterprise=pe,
-        progress=read(engine, "project_progress", required=False),
+        progress=progress,
         idle=read(engine, "parcel_idle_status", required=False),
         evaluation=read(engine, "enterprise_evaluation", required=False),
         fit_shares=fit.zone_shares,
@@ -233,6 +263,8 @@ def run_zone_rank(
     policy: Policy | None = None,
     config: str | Path | None = None,
     out_dir: str | Path | None = None,
+    data_as_of: Vintage | None = None,
+    command: str | None = None,
 ) -> dict[str, Any]:
     """Evaluate and rank the zones for ``year`` (开发区分类评价, 争先进位).
 
@@ -249,6 +281,9 @@ def run_zone_rank(
         The typed policy; else ``config`` (a city TOML, loaded once) over the shipped one.
     out_dir
         Folder for the report files (none written when ``None``).
+    data_as_of
+        The data vintage (``--data-as-of``: a load batch or a date); ``None``: now.
+        Recorded in ``result_vintage`` (with ``command``) and in the report's sources.
 
     Returns
     -------
@@ -258,13 +293,24 @@ def run_zone_rank(
     """
     require_city(engine, "zones rank")  # a county or zone role would rank a fragment
     pol = policy or load_policy(config)
-    inputs, fit = _zone_inputs(engine, year=year, zpol=pol.zones)
+    vintage = data_vintage(engine, data_as_of)
+    read_at = vintage if data_as_of is not None else None
+    inputs, fit = _zone_inputs(
+        engine, year=year, zpol=pol.zones, data_as_of=read_at, vintage=vintage
+    )
     current, _previous = evaluate_zones(
         inputs, year=year, policy=pol.zones, intensity=pol.intensity
     )
     current = _missing_inputs_note(current, year=year, evaluation=inputs.evaluation)
     rows = current.reindex(columns=result_columns("zone_evaluation"))
-    write_frame(engine, "zone_evaluation", rows, replace_where={"year": year})
+    write_frame(
+        engine,
+        "zone_evaluation",
+        rows,
+        replace_where={"year": year},
+        vintage=vintage,
+        command=command,
+    )
     outputs: list[Path] = []
     if out_dir is not None:
         check = fit.registry_check
@@ -275,12 +321,14 @@ def run_zone_rank(
             current=current,
             fit=fit.parcel_fit,
             registry_problems=problems,
-            sources_note=_sources_note(year, current, inputs),
+            sources_note=f"{_sources_note(year, current, inputs)} {vintage_note(engine, vintage)}.",
             policy=pol.zones,
-            database=redact(str(engine.url)),
+            database=f"{redact(str(engine.url))} · {vintage_note(engine, vintage)}",
             synthetic=synthetic_data(engine),
         )
-    return {"outputs": outputs, "headline": rank_headline(current, fit)}
+    headline = rank_headline(current, fit)
+    headline["数据版本 data vintage"] = vintage_note(engine, vintage).split(": ", 1)[1]
+    return {"outputs": outputs, "headline": headline}
 
 
 def run_admission(

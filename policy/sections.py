@@ -37,6 +37,7 @@ __all__ = [
     "EtlPolicy",
     "ExitPolicy",
     "GradeCuts",
+    "HistoryPolicy",
     "IdleNoticePolicy",
     "IdlePolicy",
     "IntensityPolicy",
@@ -351,6 +352,17 @@ class EtlPolicy(Section):
     date_placeholders: list[str]
 
 
+# --- [history] ----------------------------------------------------------------------
+
+
+class HistoryPolicy(Section):
+    """[history] — what ``devzone etl diff`` calls out as a change that matters to a rule."""
+
+    #: an area (registered ``area_m2``/``area_ha``, or the measured boundary) changed by
+    #: more than this share of its old value (|new − old| / old)
+    area_change_tolerance: Share
+
+
 class Policy(Section):
     """The whole policy: one section per TOML table."""
 
@@ -363,3 +375,4 @@ class Policy(Section):
     maps: MapsPolicy
     cases: CasesPolicy
     etl: EtlPolicy
+    history: HistoryPolicy

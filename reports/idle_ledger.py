@@ -171,6 +171,7 @@ def write_ledger(
     as_of: dt.date,
     routes: Sequence[str],
     scope: str | None = None,
+    vintage: str | None = None,
 ) -> Path:
     """Write the 闲置土地台账 workbook: parcels, per-zone totals, exit list, categories.
 
@@ -189,6 +190,9 @@ def write_ledger(
     scope
         ``"范围: <zone or county>"`` when a county or zone role ran it: ends every
         sheet's note line.
+    vintage
+        The data-vintage line (``数据版本: 第 N 批 (YYYY-MM-DD 加载)``,
+        :func:`devzone.db.history.vintage_note`), added to the note above every sheet.
 
     Returns
     -------
@@ -209,6 +213,8 @@ def write_ledger(
     if unknown:
         note += f"; 闲置费合计未含 {unknown} 宗价款缺失的闲置土地 (闲置费未知)"
     note += f" {scope}" if scope else ""
+    if vintage:
+        note += f"; {vintage}"
     frames = (ledger, per_zone(status, summary), ex, cats)
     sheets = {name: _blank_missing(df) for name, df in zip(SHEETS, frames, strict=True)}
     validations = {"退出候选": {"disposal_route": list(routes)}} if routes else None

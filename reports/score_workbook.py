@@ -250,7 +250,7 @@ def method_sheet(
     return pd.DataFrame(rows, columns=["项目", "内容"])
 
 
-def write_score_workbook(
+def write_score_workbook(  # noqa: PLR0913 (keyword-only parts of one workbook)
     path: str | Path,
     results: Mapping[str, pd.DataFrame],
     *,
@@ -260,6 +260,7 @@ def write_score_workbook(
     source_files: Sequence[str] = (),
     differences: pd.DataFrame | None = None,
     scope: str | None = None,
+    vintage: str | None = None,
 ) -> Path:
     """Write the planners' workbook (企业评价, 宗地效益, 宗地集约, 企业排行榜, 等级变化, 说明).
 
@@ -277,6 +278,9 @@ def write_score_workbook(
     scope
         ``"范围: <zone or county>"`` when a county or zone role ran it: ends every
         sheet's note line.
+    vintage
+        The data-vintage line (``数据版本: 第 N 批 (…)``): in every sheet's note and
+        on the 说明 sheet.
 
     Returns
     -------
@@ -298,8 +302,12 @@ def write_score_workbook(
     if differences is not None:
         sheets["情景对比"] = for_people(differences)
     sheets["说明"] = method_sheet(policy, year, synthetic=synthetic, source_files=source_files)
+    tail = f"; {vintage}" if vintage else ""
+    if vintage:
+        version = pd.DataFrame([("数据版本", vintage.split(": ", 1)[-1])], columns=["项目", "内容"])
+        sheets["说明"] = pd.concat([sheets["说明"], version], ignore_index=True)
     notes = {
-        name: f"{year} 年度 {name} — devzone 亩均效益评价 (方法与依据见“说明”页)"
+        name: f"{year} 年度 {name} — devzone 亩均效益评价 (方法与依据见“说明”页){tail}"
         + (f" {scope}" if scope else "")
         for name in sheets
         if name != "说明"

@@ -464,7 +464,7 @@ PROGRESS_HEADER = [
 ]
 
 
-def test_progress_xlsx_and_gbk_csv_keep_latest_report(engine, tmp_path):
+def test_progress_xlsx_and_gbk_csv_keep_every_report(engine, tmp_path):
     rows = [
         [sup_no(1), parcel_code(1), "2019-06-30", 2000, 500, 3000, "", "", ""],
         [sup_no(1), parcel_code(1), "2019年12月31日", "3,000", 900, 3000, "", "", ""],
@@ -472,10 +472,12 @@ def test_progress_xlsx_and_gbk_csv_keep_latest_report(engine, tmp_path):
     ]
     p1 = write_xlsx(tmp_path / "prog.xlsx", PROGRESS_HEADER, rows, title="项目进度（合成数据）")
     s = load_paths(engine, [p1])
-    # two reports of project 1: the 2019-12-31 one is kept, the June one rejected
-    assert counts(s) == (3, 2, 0, 0, 1)
-    df = read(engine, "project_progress").set_index("project_key")
-    assert df.loc[sup_no(1), "developed_area_m2"] == pytest.approx(3000)
+    # two reports of project 1: both kept (a series by 填报日期, issue 14)
+    assert counts(s) == (3, 3, 0, 0, 0)
+    df = read(engine, "project_progress").sort_values("report_date")
+    mine = df[df["project_key"] == sup_no(1)]
+    assert mine["developed_area_m2"].tolist() == pytest.approx([2000, 3000])
+    df = df.drop_duplicates("project_key", keep="last").set_index("project_key")
     assert df.loc[sup_no(2), "report_date"] == pd.Timestamp("2019-12-31")  # serial 43830
     assert df.loc[sup_no(2), "government_cause"] == "规划调整"
     csv = pd.DataFrame(
@@ -490,7 +492,7 @@ def test_progress_xlsx_and_gbk_csv_keep_latest_report(engine, tmp_path):
     # keyed by 宗地代码 when no 电子监管号: parcel 3 is new, parcel 1's project is keyed by
     # its 电子监管号 in the database, so the 宗地代码 key is a new project too.
     assert counts(s2) == (2, 2, 0, 0, 0)
-    assert count(engine, "project_progress") == 4
+    assert count(engine, "project_progress") == 5
 
 
 # ------------------------------------------------------ zones and districts
@@ -830,6 +832,6 @@ def test_per_kind_behaviour_lives_on_the_kind_spec():
         if branch.search(line)
     ]
     assert offenders == []
-    assert KINDS["progress"].latest == "report_date"
+    assert KINDS["progress"].key == ("project_key", "report_date")
     assert KINDS["indicators"].derive is not None
     assert KINDS["links"].link_file
