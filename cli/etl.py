@@ -52,6 +52,12 @@ _ChangesOption = Annotated[
 
 
 @app.command("load")
+_HiddenSheetsOption = Annotated[
+    bool,
+    typer.Option("--hidden-sheets", help="Load hidden sheets of workbooks too (skipped otherwise)."),
+]
+
+
 def load(  # noqa: PLR0913 (one parameter per command-line option)
     paths: Annotated[list[Path], typer.Argument(help="Export files to load.", show_default=False)],
     kind: Annotated[
@@ -91,12 +97,7 @@ def load(  # noqa: PLR0913 (one parameter per command-line option)
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    hidden_sheets: Annotated[
-        bool,
-        typer.Option(
-            "--hidden-sheets", help="Load hidden sheets of workbooks too (skipped otherwise)."
-        ),
-    ] = False,
+    hidden_sheets: _HiddenSheetsOption = False,
     complete: _CompleteOption = False,
     changes: _ChangesOption = None,
 ) -> None:
