@@ -51,13 +51,15 @@ _ChangesOption = Annotated[
 ]
 
 
-@app.command("load")
 _HiddenSheetsOption = Annotated[
     bool,
-    typer.Option("--hidden-sheets", help="Load hidden sheets of workbooks too (skipped otherwise)."),
+    typer.Option(
+        "--hidden-sheets", help="Load hidden sheets of workbooks too (skipped otherwise)."
+    ),
 ]
 
 
+@app.command("load")
 def load(  # noqa: PLR0913 (one parameter per command-line option)
     paths: Annotated[list[Path], typer.Argument(help="Export files to load.", show_default=False)],
     kind: Annotated[
