@@ -19,10 +19,9 @@ import pandas as pd
 import pyogrio  # noqa: F401  # isort: skip
 from sqlalchemy import Engine
 
-from devzone.db.engine import redact
 from devzone.db.io import parcels_with_contract, read, synthetic_data, table_of, write_frame
 from devzone.errors import InputError
-from devzone.jobs.scope import require_city
+from devzone.jobs.scope import require_city, shown_database, title_line
 from devzone.policy import Policy, load_policy
 from devzone.policy.sections import CorridorPolicy
 from devzone.reports.zone_reports import write_corridor_report
@@ -182,8 +181,9 @@ def _write_report(
             "area_km2": geom.area_km2,
         },
         policy=policy,
-        database=redact(str(engine.url)),
+        database=shown_database(engine),
         synthetic=synthetic_data(engine),
+        title=title_line(engine),
     )
 
 

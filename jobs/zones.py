@@ -25,10 +25,9 @@ import pandas as pd
 import pyogrio  # noqa: F401  # isort: skip
 from sqlalchemy import Engine
 
-from devzone.db.engine import redact
 from devzone.db.io import parcels_with_contract, read, synthetic_data, write_frame
 from devzone.jobs.corridor import result_columns
-from devzone.jobs.scope import require_city
+from devzone.jobs.scope import require_city, shown_database, title_line
 from devzone.policy import Policy, load_policy
 from devzone.policy.sections import ZonesPolicy
 from devzone.reports.zone_reports import write_fit_workbook, write_zone_rank_report
@@ -138,7 +137,14 @@ def run_industry_fit(
         ind=read(engine, "enterprise_indicator", required=False),
     )
     if out_xlsx is not None:
-        result.outputs = [write_fit_workbook(Path(out_xlsx), result.zone_shares, result.parcel_fit)]
+        result.outputs = [
+            write_fit_workbook(
+                Path(out_xlsx),
+                result.zone_shares,
+                result.parcel_fit,
+                title=title_line(engine, f"{year} 年"),
+            )
+        ]
     return result
 
 
@@ -277,8 +283,9 @@ def run_zone_rank(
             registry_problems=problems,
             sources_note=_sources_note(year, current, inputs),
             policy=pol.zones,
-            database=redact(str(engine.url)),
+            database=shown_database(engine),
             synthetic=synthetic_data(engine),
+            title=title_line(engine),
         )
     return {"outputs": outputs, "headline": rank_headline(current, fit)}
 
