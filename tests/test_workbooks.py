@@ -179,3 +179,12 @@ def test_idle_ledger_repeats_its_header_on_every_page(
     headers = ("宗地代码", "电子监管号", "开发区名称")
     missing = [n for n, page in enumerate(pages, 1) if not all(h in page for h in headers)]
     assert not missing, f"header row missing on pages {missing[:10]} of {len(pages)}"
+
+
+def test_reports_show_the_database_as_a_path(demo_out: Path) -> None:
+    pages = [*demo_out.rglob("*.html"), *demo_out.rglob("*.md"), *demo_out.rglob("*.txt")]
+    assert pages
+    shown = [p.name for p in pages if "gpkg:/" in p.read_text(encoding="utf-8", errors="replace")]
+    assert not shown, shown
+    zone_report = (demo_out / "zones" / "开发区排名_2019.html").read_text(encoding="utf-8")
+    assert str(demo_out / "landbase.gpkg") in zone_report
