@@ -16,7 +16,6 @@ import subprocess
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from devzone import vocab
 
@@ -85,7 +84,8 @@ def test_title_row_of_every_sheet(demo_out: Path) -> None:
             assert expected[path.name] in title, where
             assert "范围: 全市" in title, where
             assert "合成数据" in title, where
-            assert "gpkg:" not in title and str(demo_out / "landbase.gpkg") in title, where
+            assert "gpkg:" not in title, where
+            assert str(demo_out / "landbase.gpkg") in title, where
 
 
 def test_idle_summaries_name_the_zones(demo_out: Path) -> None:
@@ -125,7 +125,8 @@ def _pdf(office_tools: tuple[str, str], xlsx: Path, out: Path) -> Path:
         check=False,
     )
     pdf = out / (xlsx.stem + ".pdf")
-    assert res.returncode == 0 and pdf.exists(), res.stdout + res.stderr
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert pdf.exists(), res.stdout + res.stderr
     return pdf
 
 
