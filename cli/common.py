@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,10 +16,12 @@ __all__ = [
     "ConfigOption",
     "DbOption",
     "EngineOption",
+    "QuietOption",
     "SchedulerOption",
     "console",
     "err_console",
     "open_db",
+    "progress",
     "shown_db",
 ]
 
@@ -64,6 +67,29 @@ SchedulerOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="No progress display (there is none either when the output is piped).",
+    ),
+]
+
+
+def progress(step: str, *, quiet: bool = False) -> AbstractContextManager[object]:
+    """A spinner with the step on a terminal; nothing with ``--quiet`` or when piped.
+
+    Examples
+    --------
+    >>> with progress("亩均效益评价 2019", quiet=True):
+    ...     pass
+    """
+    if quiet or not console.is_terminal:
+        return nullcontext()
+    return console.status(f"{step} …", spinner="dots")
 
 
 def shown_db(db: str | None) -> str:

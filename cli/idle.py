@@ -12,9 +12,11 @@ from devzone.cli.common import (
     ConfigOption,
     DbOption,
     EngineOption,
+    QuietOption,
     SchedulerOption,
     console,
     open_db,
+    progress,
 )
 from devzone.errors import InputError
 
@@ -37,6 +39,7 @@ def idle(
     config: ConfigOption = None,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Judge idle land under the 2012 measures (闲置土地处置办法) as of a date: status of
     every parcel, idle fees, recovery candidates, government causes, supervision
@@ -48,7 +51,7 @@ def idle(
     day = _parse_date(as_of)
     eng = open_db(db)
     try:
-        with engine_context(engine, scheduler, db=eng):
+        with engine_context(engine, scheduler, db=eng), progress(f"闲置土地 {day}", quiet=quiet):
             result = run_idle(eng, as_of=day, config=config, out_dir=out)
     finally:
         eng.dispose()

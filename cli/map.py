@@ -12,9 +12,11 @@ from devzone.cli.common import (
     ConfigOption,
     DbOption,
     EngineOption,
+    QuietOption,
     SchedulerOption,
     console,
     open_db,
+    progress,
 )
 from devzone.errors import InputError
 
@@ -89,6 +91,7 @@ def map_command(  # noqa: PLR0913  (one parameter per command-line option)
     config: ConfigOption = None,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Write an offline interactive map: parcels by performance grade, idle land, zones
     by lead industry, industry misfits, the corridor and district boundaries, with a
@@ -105,7 +108,7 @@ def map_command(  # noqa: PLR0913  (one parameter per command-line option)
     eng = open_db(db)
     day = _parse_date(as_of, year or 0) if as_of else None  # year only fills a missing date
     year, day = map_period(eng, year=year, as_of=day)
-    with engine_context(engine, scheduler, db=eng):
+    with engine_context(engine, scheduler, db=eng), progress(f"地图 {year}", quiet=quiet):
         result = run_map(
             eng,
             year=year,

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from devzone.cli.common import ConfigOption, DbOption, EngineOption, SchedulerOption, open_db
+from devzone.cli.common import (
+    ConfigOption,
+    DbOption,
+    EngineOption,
+    QuietOption,
+    SchedulerOption,
+    open_db,
+    progress,
+)
 from devzone.cli.zones import check_year, print_result, spatial_engine
 
 report_app = typer.Typer(help="Reports (报告) for planners.", no_args_is_help=True)
@@ -24,6 +32,7 @@ def corridor(
     config: ConfigOption = None,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """The Hefei–Lu'an corridor contribution report (合六经济走廊): scale-industry value
     added of the corridor and the city, growth (nominal, and at comparable prices when
@@ -37,7 +46,7 @@ def corridor(
     check_year(year)
     eng = open_db(db)
     try:
-        with spatial_engine(engine, scheduler, eng):
+        with spatial_engine(engine, scheduler, eng), progress(f"走廊贡献 {year}", quiet=quiet):
             result = run_corridor_report(eng, year=year, config=config, out_dir=out)
     finally:
         eng.dispose()

@@ -11,9 +11,11 @@ from devzone.cli.common import (
     ConfigOption,
     DbOption,
     EngineOption,
+    QuietOption,
     SchedulerOption,
     console,
     open_db,
+    progress,
 )
 from devzone.errors import InputError
 
@@ -42,6 +44,7 @@ def score(
     ] = None,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Evaluate every enterprise's land-use performance for a year (亩均效益评价: 亩均税收,
     亩均营收 … scored against the group benchmark and graded A/B/C/D within 规上 and
@@ -59,7 +62,10 @@ def score(
     target = out or Path("out") / f"亩均效益评价_{year}.xlsx"
     eng = open_db(db)
     try:
-        with engine_context(engine, scheduler, db=eng):
+        with (
+            engine_context(engine, scheduler, db=eng),
+            progress(f"亩均效益评价 {year}", quiet=quiet),
+        ):
             result = run_score(
                 eng, year=year, config=config, out_xlsx=target, what_if_config=what_if
             )

@@ -16,9 +16,11 @@ from devzone.cli.common import (
     ConfigOption,
     DbOption,
     EngineOption,
+    QuietOption,
     SchedulerOption,
     console,
     open_db,
+    progress,
 )
 from devzone.errors import InputError
 
@@ -105,6 +107,7 @@ def rank(
     config: ConfigOption = None,
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Evaluate and rank the zones for a year (开发区分类评价): the TD/T 1029 intensity
     indicators (开发率, 供应率, 建成率, 工业用地率, 容积率, 建筑密度, 建筑系数, 投入强度,
@@ -118,7 +121,7 @@ def rank(
     check_year(year)
     eng = open_db(db)
     try:
-        with spatial_engine(engine, scheduler, eng):
+        with spatial_engine(engine, scheduler, eng), progress(f"开发区排名 {year}", quiet=quiet):
             result = run_zone_rank(eng, year=year, config=config, out_dir=out)
     finally:
         eng.dispose()

@@ -149,8 +149,8 @@ def coded(df: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> coded(pd.DataFrame({"unit": ["city", "zone"], "area_basis": ["boundary", None]}))
-    ...     .values.tolist()
+    >>> df = pd.DataFrame({"unit": ["city", "zone"], "area_basis": ["boundary", None]})
+    >>> coded(df).values.tolist()
     [['全市', '边界量算面积'], ['开发区', None]]
     """
     columns = {
