@@ -276,6 +276,23 @@ def method_sheet(
     return pd.DataFrame(rows, columns=["项目", "内容"])
 
 
+def _with_zone_names(df: pd.DataFrame, ranking: pd.DataFrame) -> pd.DataFrame:
+    """The zone name beside each zone code (names from the ranking list).
+
+    Examples
+    --------
+    >>> rank = pd.DataFrame({"zone_code": ["Z1"], "zone_name": ["甲园区"]})
+    >>> _with_zone_names(pd.DataFrame({"zone_code": ["Z1", ""]}), rank).values.tolist()
+    [['Z1', '甲园区'], ['', '']]
+    """
+    if "zone_code" not in df or "zone_name" in df or "zone_name" not in ranking:
+        return df
+    names = dict(zip(ranking["zone_code"], ranking["zone_name"], strict=True))
+    out = df.copy()
+    out.insert(out.columns.get_loc("zone_code") + 1, "zone_name", out["zone_code"].map(names))
+    return out.astype(object).where(out.notna(), "")
+
+
 def write_score_workbook(
     path: str | Path,
     results: Mapping[str, pd.DataFrame],
@@ -323,6 +340,7 @@ def write_score_workbook(
     }
     if differences is not None:
         sheets["情景对比"] = for_people(differences)
+    sheets = {name: _with_zone_names(df, results["ranking"]) for name, df in sheets.items()}
     sheets["说明"] = method_sheet(policy, year, synthetic=synthetic, source_files=source_files)
     notes = {
         name: f"{year} 年度 {name} — devzone 亩均效益评价 (方法与依据见“说明”页)"

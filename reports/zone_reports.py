@@ -149,9 +149,9 @@ def coded(df: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> df = pd.DataFrame({"unit": ["city", "zone"], "area_basis": ["boundary", None]})
+    >>> df = pd.DataFrame({"unit": ["city", "zone"], "area_basis": ["boundary", "approved"]})
     >>> coded(df).values.tolist()
-    [['全市', '边界量算面积'], ['开发区', None]]
+    [['全市', '边界量算面积'], ['开发区', '核准面积']]
     """
     columns = {
         "unit": CONTRIBUTION_UNIT_LABELS,
