@@ -20,13 +20,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 __all__ = [
+    "AREA_BASIS_LABELS",
     "CASE_DECISION_LABELS",
     "CASE_EVENT_LABELS",
     "CASE_PROCEDURE_LABELS",
     "CASE_STATE_LABELS",
     "CASE_STEP_LABELS",
     "CHANGE_LABELS",
+    "CONTRIBUTION_UNIT_LABELS",
+    "CORRIDOR_MEMBER_LABELS",
     "DATA_CHANGE_LABELS",
+    "EVALUATION_NOTE_LABELS",
     "EXIT_REASON_LABELS",
     "FEE_STATUSES",
     "FIT_LABELS",
@@ -39,8 +43,10 @@ __all__ = [
     "MEASURE_LABELS",
     "PERFORMANCE_NOTE_LABELS",
     "RULE_CHANGE_LABELS",
+    "SCORE_METHOD_LABELS",
     "START_EVIDENCE_LABELS",
     "STATUSES",
+    "SUMMARY_KIND_LABELS",
     "SUPERVISION_CATEGORIES",
     "UNUSED_STATUSES",
     "YES_NO",
@@ -236,6 +242,47 @@ CASE_STEP_LABELS: dict[str, str] = {
     "start_construction": "延期后动工",
     "await_appeal": "等待复议/诉讼结果",
     "close": "销号",
+}
+
+# --- planner-facing workbooks (issue 19) ---------------------------------------------
+
+#: ``enterprise_evaluation.note``: why a firm is not graded (``missing:<indicator>`` is
+#: shown as 缺少指标 and the indicator).
+EVALUATION_NOTE_LABELS: dict[str, str] = {
+    "no_land": "无用地",
+    "below_threshold": "用地面积低于参评门槛",
+    "excluded_status": "经营状态不参评",
+    "transition": "过渡期 (T 类)",
+    "exempt": "豁免行业 (T 类)",
+    "missing": "缺少指标",
+}
+
+#: ``[performance.scoring] method``.
+SCORE_METHOD_LABELS: dict[str, str] = {
+    "benchmark_ratio": "基准值比值法",
+    "county_mean": "县区均值比值法",
+    "fixed": "固定基准值法",
+    "min_max": "极差标准化法",
+}
+
+#: ``zone_evaluation.area_basis``: where the evaluated area comes from.
+AREA_BASIS_LABELS: dict[str, str] = {"approved": "核准面积", "boundary": "边界量算面积"}
+
+#: ``corridor_contribution.unit``.
+CONTRIBUTION_UNIT_LABELS: dict[str, str] = {
+    "city": "全市",
+    "corridor": "走廊",
+    "zone": "开发区",
+}
+
+#: ``corridor_zone.member_by``.
+CORRIDOR_MEMBER_LABELS: dict[str, str] = {"geometry": "空间缓冲区", "list": "名单"}
+
+#: ``zone_idle_summary.kind``.
+SUMMARY_KIND_LABELS: dict[str, str] = {
+    "status": "状态",
+    "supervision": "监管分类",
+    "zone": "开发区核准面积",
 }
 
 #: Booleans shown to people.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,11 +17,13 @@ __all__ = [
     "DataAsOfOption",
     "DbOption",
     "EngineOption",
+    "QuietOption",
     "SchedulerOption",
     "command_line",
     "console",
     "err_console",
     "open_db",
+    "progress",
     "shown_db",
 ]
 
@@ -91,6 +94,29 @@ def command_line(command: str, **options: object) -> str:
     parts = [f"devzone {command}"]
     parts += [f"--{k.replace('_', '-')} {v}" for k, v in options.items() if v is not None]
     return " ".join(parts)
+
+
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="No progress display (there is none either when the output is piped).",
+    ),
+]
+
+
+def progress(step: str, *, quiet: bool = False) -> AbstractContextManager[object]:
+    """A spinner with the step on a terminal; nothing with ``--quiet`` or when piped.
+
+    Examples
+    --------
+    >>> with progress("亩均效益评价 2019", quiet=True):
+    ...     pass
+    """
+    if quiet or not console.is_terminal:
+        return nullcontext()
+    return console.status(f"{step} …", spinner="dots")
 
 
 def shown_db(db: str | None) -> str:

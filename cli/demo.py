@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from devzone.cli.common import EngineOption, SchedulerOption, console
+from devzone.cli.common import EngineOption, QuietOption, SchedulerOption, console, progress
 from devzone.errors import ConfigError
 
 
@@ -29,6 +29,7 @@ def demo(
     ] = Path("out"),
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Run the whole pipeline on the bundled Lu'an sample (synthetic enterprises, real
     boundaries): load it through the ETL into out/landbase.gpkg, evaluate performance
@@ -40,7 +41,7 @@ def demo(
     if engine.strip().lower() == "postgis":
         raise ConfigError("devzone demo writes a GeoPackage: use --engine local or dask")
     with engine_context(engine, scheduler):
-        results = run_demo(out, on_step=lambda name: console.status(f"{name} …"))
+        results = run_demo(out, on_step=lambda name: progress(name, quiet=quiet))
     _print(results)
     console.print(
         f"Open [bold]{out / 'map_osm.html'}[/] in a browser; the database is "

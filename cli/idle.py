@@ -13,10 +13,12 @@ from devzone.cli.common import (
     DataAsOfOption,
     DbOption,
     EngineOption,
+    QuietOption,
     SchedulerOption,
     command_line,
     console,
     open_db,
+    progress,
 )
 from devzone.errors import InputError
 
@@ -40,6 +42,7 @@ def idle(
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
     data_as_of: DataAsOfOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Judge idle land under the 2012 measures (闲置土地处置办法) as of a date: status of
     every parcel, idle fees, recovery candidates, government causes, supervision
@@ -52,7 +55,7 @@ def idle(
     day = _parse_date(as_of)
     eng = open_db(db)
     try:
-        with engine_context(engine, scheduler, db=eng):
+        with engine_context(engine, scheduler, db=eng), progress(f"闲置土地 {day}", quiet=quiet):
             result = run_idle(
                 eng,
                 as_of=day,

@@ -13,9 +13,11 @@ from devzone.cli.common import (
     DataAsOfOption,
     DbOption,
     EngineOption,
+    QuietOption,
     SchedulerOption,
     console,
     open_db,
+    progress,
 )
 from devzone.errors import InputError
 
@@ -91,6 +93,7 @@ def map_command(  # noqa: PLR0913  (one parameter per command-line option)
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
     data_as_of: DataAsOfOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Write an offline interactive map: parcels by performance grade, idle land, zones
     by lead industry, industry misfits, the corridor and district boundaries, with a
@@ -107,7 +110,7 @@ def map_command(  # noqa: PLR0913  (one parameter per command-line option)
     eng = open_db(db)
     day = _parse_date(as_of, year or 0) if as_of else None  # year only fills a missing date
     year, day = map_period(eng, year=year, as_of=day)
-    with engine_context(engine, scheduler, db=eng):
+    with engine_context(engine, scheduler, db=eng), progress(f"地图 {year}", quiet=quiet):
         result = run_map(
             eng,
             year=year,

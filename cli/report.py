@@ -12,9 +12,11 @@ from devzone.cli.common import (
     DataAsOfOption,
     DbOption,
     EngineOption,
+    QuietOption,
     SchedulerOption,
     command_line,
     open_db,
+    progress,
 )
 from devzone.cli.zones import check_year, print_result, spatial_engine
 
@@ -33,6 +35,7 @@ def corridor(
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
     data_as_of: DataAsOfOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """The Hefei–Lu'an corridor contribution report (合六经济走廊): scale-industry value
     added of the corridor and the city, growth (nominal, and at comparable prices when
@@ -46,7 +49,7 @@ def corridor(
     check_year(year)
     eng = open_db(db)
     try:
-        with spatial_engine(engine, scheduler, eng):
+        with spatial_engine(engine, scheduler, eng), progress(f"走廊贡献 {year}", quiet=quiet):
             result = run_corridor_report(
                 eng,
                 year=year,

@@ -12,15 +12,17 @@ from devzone.cli.common import (
     DataAsOfOption,
     DbOption,
     EngineOption,
+    QuietOption,
     SchedulerOption,
     command_line,
     console,
     open_db,
+    progress,
 )
 from devzone.errors import InputError
 
 
-def score(
+def score(  # noqa: PLR0913 (one parameter per command-line option)
     year: Annotated[int, typer.Option("--year", help="Evaluation year (评价年度), e.g. 2019.")],
     out: Annotated[
         Path | None,
@@ -45,6 +47,7 @@ def score(
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
     data_as_of: DataAsOfOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Evaluate every enterprise's land-use performance for a year (亩均效益评价: 亩均税收,
     亩均营收 … scored against the group benchmark and graded A/B/C/D within 规上 and
@@ -62,7 +65,10 @@ def score(
     target = out or Path("out") / f"亩均效益评价_{year}.xlsx"
     eng = open_db(db)
     try:
-        with engine_context(engine, scheduler, db=eng):
+        with (
+            engine_context(engine, scheduler, db=eng),
+            progress(f"亩均效益评价 {year}", quiet=quiet),
+        ):
             result = run_score(
                 eng,
                 year=year,

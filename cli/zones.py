@@ -17,10 +17,12 @@ from devzone.cli.common import (
     DataAsOfOption,
     DbOption,
     EngineOption,
+    QuietOption,
     SchedulerOption,
     command_line,
     console,
     open_db,
+    progress,
 )
 from devzone.errors import InputError
 
@@ -108,6 +110,7 @@ def rank(
     engine: EngineOption = "local",
     scheduler: SchedulerOption = None,
     data_as_of: DataAsOfOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Evaluate and rank the zones for a year (开发区分类评价): the TD/T 1029 intensity
     indicators (开发率, 供应率, 建成率, 工业用地率, 容积率, 建筑密度, 建筑系数, 投入强度,
@@ -121,7 +124,7 @@ def rank(
     check_year(year)
     eng = open_db(db)
     try:
-        with spatial_engine(engine, scheduler, eng):
+        with spatial_engine(engine, scheduler, eng), progress(f"开发区排名 {year}", quiet=quiet):
             result = run_zone_rank(
                 eng,
                 year=year,

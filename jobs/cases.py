@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from devzone.db import cases_io
 from devzone.db.io import read, synthetic_data
 from devzone.etl.hooks import record_case_ledger, refresh_case_clocks
-from devzone.jobs.scope import scope_label
+from devzone.jobs.scope import title_line
 from devzone.landuse.cases import exit_candidates, idle_candidates
 from devzone.policy import Policy, load_policy
 from devzone.reports.case_ledger import write_case_ledger
@@ -124,8 +124,7 @@ def cases_due(
     due = open_[open_["overdue"] | (open_["next_due"] <= horizon)]
     due = due.sort_values(["overdue", "next_due"], ascending=[False, True])
     if out is not None:
-        note = "合成数据(synthetic)" if synthetic_data(engine) else ""
-        note = f"{note} {scope_label(engine) or ''}".strip()
+        note = title_line(engine)  # the title row: scope, synthetic data, database
         write_case_ledger(out, open_, policy=pol.cases, as_of=as_of, note=note)
     return due.reset_index(drop=True)
 

@@ -19,11 +19,10 @@ import pandas as pd
 import pyogrio  # noqa: F401  # isort: skip
 from sqlalchemy import Engine
 
-from devzone.db.engine import redact
 from devzone.db.history import Vintage, data_vintage, vintage_note
 from devzone.db.io import parcels_with_contract, read, synthetic_data, table_of, write_frame
 from devzone.errors import InputError
-from devzone.jobs.scope import require_city
+from devzone.jobs.scope import require_city, shown_database, title_line
 from devzone.policy import Policy, load_policy
 from devzone.policy.sections import CorridorPolicy
 from devzone.reports.zone_reports import write_corridor_report
@@ -187,8 +186,9 @@ def _write_report(  # noqa: PLR0913 -- keyword-only parts of one report
             "area_km2": geom.area_km2,
         },
         policy=policy,
-        database=f"{redact(str(engine.url))} · {vintage_note(engine, vintage)}",
+        database=f"{shown_database(engine)} · {vintage_note(engine, vintage)}",
         synthetic=synthetic_data(engine),
+        title=title_line(engine),
     )
 
 

@@ -31,7 +31,7 @@ from sqlalchemy import Engine
 from devzone.db.history import Vintage, data_vintage, latest_progress, vintage_note
 from devzone.db.io import parcels_with_contract, read, synthetic_data, write_frame
 from devzone.jobs.cases import propose_idle_cases
-from devzone.jobs.scope import SCOPE_KEY, scope_label, scope_name
+from devzone.jobs.scope import SCOPE_KEY, scope_name, title_line
 from devzone.landuse.exit import exit_candidates
 from devzone.landuse.idle import FEE_DUE_STATUSES, idle_status
 from devzone.landuse.idle_causes import TO_CONFIRM
@@ -173,6 +173,13 @@ def _headline(status: pd.DataFrame, exits: pd.DataFrame, notices: int) -> dict[s
     }
 
 
+def _ledger_title(engine: Engine) -> dict[str, object]:
+    """The ledger's title line (scope, synthetic data, database) and zone names."""
+    zones = read(engine, "dev_zone", columns=["zone_code", "name"], required=False)
+    names = {} if zones is None else dict(zip(zones["zone_code"], zones["name"], strict=True))
+    return {"title": title_line(engine), "zone_names": names}
+
+
 def _write_files(
     engine: Engine,
     out: Path,
@@ -191,7 +198,7 @@ def _write_files(
         results["exit_candidate"],
         as_of=as_of,
         routes=policy.exit.disposal_routes,
-        scope=scope_label(engine),
+        **_ledger_title(engine),
         vintage=vintage_note(engine, vintage),
     )
     notices = render_notices(

@@ -18,7 +18,14 @@ from sqlalchemy import Engine
 from devzone.db.io import read
 from devzone.db.roles import RolesError, Scope, current_scope
 
-__all__ = ["SCOPE_KEY", "require_city", "scope_label", "scope_name"]
+__all__ = [
+    "SCOPE_KEY",
+    "require_city",
+    "scope_label",
+    "scope_name",
+    "shown_database",
+    "title_line",
+]
 
 #: The headline key and note prefix of the scope line.
 SCOPE_KEY = "范围"
@@ -75,3 +82,26 @@ def require_city(engine: Engine, command: str) -> None:
         "a city role (`devzone users add NAME --level city`), or use `devzone score` and "
         "`devzone idle`, which work on the role's own land."
     )
+
+
+def shown_database(engine: Engine) -> str:
+    """The database as a planner reads it: a GeoPackage as its file path, a server URL
+    without its password (never ``gpkg:////…``)."""
+    from devzone.db.engine import is_geopackage, redact
+
+    if is_geopackage(engine):
+        return str(engine.url.database or "")
+    return redact(engine.url.render_as_string(hide_password=True))
+
+
+def title_line(engine: Engine, *parts: str) -> str:
+    """The title row of a workbook sheet: ``parts`` (year or as-of date, data vintage),
+    then the scope (范围), the synthetic-data note when it applies and the database."""
+    from devzone.db.io import synthetic_data
+
+    items = [p for p in parts if p]
+    items.append(scope_label(engine) or f"{SCOPE_KEY}: 全市")
+    if synthetic_data(engine):
+        items.append("合成数据 (synthetic, 仅供演示)")
+    items.append(f"数据库: {shown_database(engine)}")
+    return "; ".join(items)

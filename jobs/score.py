@@ -36,7 +36,7 @@ from sqlalchemy import Engine
 from devzone.db.history import Vintage, data_vintage, latest_progress, vintage_note
 from devzone.db.io import TableMissing, parcels_with_contract, read, synthetic_data, write_frame
 from devzone.errors import InputError
-from devzone.jobs.scope import SCOPE_KEY, scope_label, scope_name
+from devzone.jobs.scope import SCOPE_KEY, scope_name, title_line
 from devzone.landuse.intensity import parcel_intensity
 from devzone.landuse.performance import (
     enterprise_land,
@@ -457,7 +457,7 @@ def run_score(
             synthetic=synthetic_data(engine),
             source_files=_source_files(frames),
             differences=differences,
-            scope=scope_label(engine),
+            scope=title_line(engine),  # the title row: scope, synthetic data, database
             vintage=vintage_note(engine, vintage),
         )
         outputs.append(path)

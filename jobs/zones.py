@@ -25,11 +25,10 @@ import pandas as pd
 import pyogrio  # noqa: F401  # isort: skip
 from sqlalchemy import Engine
 
-from devzone.db.engine import redact
 from devzone.db.history import Vintage, data_vintage, latest_progress, vintage_note
 from devzone.db.io import parcels_with_contract, read, synthetic_data, write_frame
 from devzone.jobs.corridor import result_columns
-from devzone.jobs.scope import require_city
+from devzone.jobs.scope import require_city, shown_database, title_line
 from devzone.policy import Policy, load_policy
 from devzone.policy.sections import ZonesPolicy
 from devzone.reports.zone_reports import write_fit_workbook, write_zone_rank_report
@@ -146,7 +145,14 @@ def run_industry_fit(
         ind=read(engine, "enterprise_indicator", required=False),
     )
     if out_xlsx is not None:
-        result.outputs = [write_fit_workbook(Path(out_xlsx), result.zone_shares, result.parcel_fit)]
+        result.outputs = [
+            write_fit_workbook(
+                Path(out_xlsx),
+                result.zone_shares,
+                result.parcel_fit,
+                title=title_line(engine, f"{year} 年"),
+            )
+        ]
     return result
 
 
@@ -323,8 +329,9 @@ def run_zone_rank(
             registry_problems=problems,
             sources_note=f"{_sources_note(year, current, inputs)} {vintage_note(engine, vintage)}.",
             policy=pol.zones,
-            database=f"{redact(str(engine.url))} · {vintage_note(engine, vintage)}",
+            database=f"{shown_database(engine)} · {vintage_note(engine, vintage)}",
             synthetic=synthetic_data(engine),
+            title=title_line(engine),
         )
     headline = rank_headline(current, fit)
     headline["数据版本 data vintage"] = vintage_note(engine, vintage).split(": ", 1)[1]

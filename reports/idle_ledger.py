@@ -9,7 +9,7 @@ Chinese column names of :data:`LABELS`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +21,11 @@ from devzone.vocab import (
     EXIT_REASON_LABELS,
     IDLE_STATUS_LABELS,
     IDLE_STATUSES,
+    MEASURE_LABELS,
+    START_EVIDENCE_LABELS,
+    SUMMARY_KIND_LABELS,
     SUPERVISION_CATEGORIES,
+    label,
 )
 
 __all__ = ["LABELS", "SHEETS", "per_zone", "write_ledger"]
@@ -32,6 +36,7 @@ LABELS = {
     "parcel_code": "宗地代码",
     "supervision_no": "电子监管号",
     "zone_code": "开发区代码",
+    "zone_name": "开发区名称",
     "holder": "土地使用权人",
     "location": "坐落",
     "area_m2": "面积 (平方米)",
@@ -162,7 +167,34 @@ def _blank_missing(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_ledger(
+def labelled(df: pd.DataFrame, zone_names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Codes of a ledger sheet shown as their labels, the zone name beside its code.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"zone_code": ["Z1", "合计"], "status": ["idle_fee", "completed"],
+    ...                    "start_evidence": ["none", "buildings"]})
+    >>> labelled(df, {"Z1": "甲园区"}).values.tolist()[0]
+    ['Z1', '甲园区', '闲置满一年 (征收闲置费)', '无']
+    """
+    out = df.copy()
+    columns = {
+        "status": IDLE_STATUS_LABELS,
+        "start_evidence": START_EVIDENCE_LABELS,
+        "next_measure": MEASURE_LABELS,
+        "kind": SUMMARY_KIND_LABELS,
+        "reason": EXIT_REASON_LABELS,
+    }
+    for col, labels in columns.items():
+        if col in out.columns:
+            out[col] = label(out[col], labels)
+    if zone_names is not None and "zone_code" in out.columns and "zone_name" not in out:
+        names = out["zone_code"].map(dict(zone_names))
+        out.insert(out.columns.get_loc("zone_code") + 1, "zone_name", names)
+    return out
+
+
+def write_ledger(  # noqa: PLR0913 -- keyword-only parts of one workbook
     path: Path,
     status: pd.DataFrame,
     summary: pd.DataFrame,
@@ -172,6 +204,8 @@ def write_ledger(
     routes: Sequence[str],
     scope: str | None = None,
     vintage: str | None = None,
+    zone_names: Mapping[str, str] | None = None,
+    title: str = "",
 ) -> Path:
     """Write the 闲置土地台账 workbook: parcels, per-zone totals, exit list, categories.
 
@@ -200,23 +234,23 @@ def write_ledger(
         ``path``.
     """
     ledger = status.drop(columns=[c for c in ("geom", "as_of_date") if c in status.columns])
-    ledger.insert(
-        ledger.columns.get_loc("status") + 1,
-        "status_cn",
-        ledger["status"].map(IDLE_STATUS_LABELS),
-    )
     ex = exits.drop(columns=["as_of_date"]).copy()
-    ex["reason"] = ex["reason"].map(EXIT_REASON_LABELS).fillna(ex["reason"])
     cats = summary[summary["kind"].isin(["supervision", "zone"])].drop(columns="as_of_date")
-    note = f"评估基准日 {as_of.isoformat()}; 依据《闲置土地处置办法》(国土资源部令第53号)"
+    note = (
+        f"闲置土地台账 评估基准日 {as_of.isoformat()}; 依据《闲置土地处置办法》(国土资源部令第53号)"
+    )
     unknown = int((status["status"].isin(IDLE_STATUSES) & status["idle_fee_wan"].isna()).sum())
     if unknown:
         note += f"; 闲置费合计未含 {unknown} 宗价款缺失的闲置土地 (闲置费未知)"
-    note += f" {scope}" if scope else ""
+    extra = title or scope  # the job's title line already holds the scope
+    note += f"; {extra}" if extra else ""
     if vintage:
         note += f"; {vintage}"
     frames = (ledger, per_zone(status, summary), ex, cats)
-    sheets = {name: _blank_missing(df) for name, df in zip(SHEETS, frames, strict=True)}
+    sheets = {
+        name: _blank_missing(labelled(df, zone_names))
+        for name, df in zip(SHEETS, frames, strict=True)
+    }
     validations = {"退出候选": {"disposal_route": list(routes)}} if routes else None
     write_workbook(
         path, sheets, labels=LABELS, notes=dict.fromkeys(sheets, note), validations=validations

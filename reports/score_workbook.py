@@ -21,9 +21,12 @@ from devzone.reports.xlsx import write_workbook
 from devzone.units import M2_PER_HA, MU_PER_HA
 from devzone.vocab import (
     CHANGE_LABELS,
+    EVALUATION_NOTE_LABELS,
+    GRADE_LABELS,
     GROUP_LABELS,
     INVEST_SOURCE_LABELS,
     PERFORMANCE_NOTE_LABELS,
+    SCORE_METHOD_LABELS,
     YES_NO,
 )
 
@@ -99,6 +102,24 @@ EVALUATION_SHEET_COLUMNS = (
 )
 
 
+def note_text(note: object) -> object:
+    """An evaluation note (``transition``, ``missing:tax_per_mu_wan;…``) in Chinese.
+
+    Examples
+    --------
+    >>> note_text("transition"), note_text("missing:tax_per_mu_wan;missing:rd_intensity")
+    ('过渡期 (T 类)', '缺少指标: 亩均税收 (万元/亩); 缺少指标: 研发经费投入强度 (比值)')
+    """
+    if not isinstance(note, str) or not note:
+        return note
+    parts = []
+    for part in note.split(";"):
+        code, _, what = part.strip().partition(":")
+        text = EVALUATION_NOTE_LABELS.get(code, code)
+        parts.append(f"{text}: {LABELS.get(what, what)}" if what else text)
+    return "; ".join(parts)
+
+
 def for_people(df: pd.DataFrame) -> pd.DataFrame:
     """A result frame as planners read it: codes by their labels, 是/否, empty cells.
 
@@ -118,6 +139,11 @@ def for_people(df: pd.DataFrame) -> pd.DataFrame:
         out["performance_note"] = out["performance_note"].map(PERFORMANCE_NOTE_LABELS).fillna("")
     if "invest_source" in out:
         out["invest_source"] = out["invest_source"].map(INVEST_SOURCE_LABELS).fillna("")
+    if "note" in out:
+        out["note"] = out["note"].map(note_text)
+    for col in ("grade", "grade_prev", "grade_alt"):
+        if col in out:
+            out[col] = out[col].replace({"none": GRADE_LABELS["none"]})
     for col in out.columns:
         if isinstance(out[col].dtype, pd.BooleanDtype) or out[col].dtype == bool:
             out[col] = out[col].astype(object).map(YES_NO)
@@ -144,7 +170,7 @@ def _performance_rows(policy: Policy) -> list[tuple[str, str]]:
             "未填使用面积的企业均分宗地其余面积, 各企业合计不超过宗地面积; "
             f"1 亩 = {M2_PER_HA:.0f}/{MU_PER_HA:.0f} 平方米",
         ),
-        ("评分方法", str(sc.method)),
+        ("评分方法", SCORE_METHOD_LABELS.get(str(sc.method), str(sc.method))),
         (
             "评分公式",
             f"得分 = Σ 权重 × min(指标值 ÷ 基准值, {sc.cap}); 基准值 = "
@@ -250,6 +276,23 @@ def method_sheet(
     return pd.DataFrame(rows, columns=["项目", "内容"])
 
 
+def _with_zone_names(df: pd.DataFrame, ranking: pd.DataFrame) -> pd.DataFrame:
+    """The zone name beside each zone code (names from the ranking list).
+
+    Examples
+    --------
+    >>> rank = pd.DataFrame({"zone_code": ["Z1"], "zone_name": ["甲园区"]})
+    >>> _with_zone_names(pd.DataFrame({"zone_code": ["Z1", ""]}), rank).values.tolist()
+    [['Z1', '甲园区'], ['', '']]
+    """
+    if "zone_code" not in df or "zone_name" in df or "zone_name" not in ranking:
+        return df
+    names = dict(zip(ranking["zone_code"], ranking["zone_name"], strict=True))
+    out = df.copy()
+    out.insert(out.columns.get_loc("zone_code") + 1, "zone_name", out["zone_code"].map(names))
+    return out.astype(object).where(out.notna(), "")
+
+
 def write_score_workbook(  # noqa: PLR0913 (keyword-only parts of one workbook)
     path: str | Path,
     results: Mapping[str, pd.DataFrame],
@@ -301,6 +344,7 @@ def write_score_workbook(  # noqa: PLR0913 (keyword-only parts of one workbook)
     }
     if differences is not None:
         sheets["情景对比"] = for_people(differences)
+    sheets = {name: _with_zone_names(df, results["ranking"]) for name, df in sheets.items()}
     sheets["说明"] = method_sheet(policy, year, synthetic=synthetic, source_files=source_files)
     tail = f"; {vintage}" if vintage else ""
     if vintage:

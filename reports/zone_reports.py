@@ -19,7 +19,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from devzone.policy.sections import CorridorPolicy, ZonesPolicy
 from devzone.reports.charts import bar_chart, cjk_font, data_uri
-from devzone.vocab import FIT_LABELS, YES_NO, label
+from devzone.vocab import (
+    AREA_BASIS_LABELS,
+    CONTRIBUTION_UNIT_LABELS,
+    CORRIDOR_MEMBER_LABELS,
+    FIT_LABELS,
+    YES_NO,
+    label,
+)
 from devzone.zones.contribution import ContributionResult, deflator_for
 from devzone.zones.indicators import COVERAGE_LABELS, COVERAGE_OF, INDICATORS
 
@@ -135,6 +142,28 @@ def fit_labelled(parcel_fit: pd.DataFrame) -> pd.DataFrame:
     ['不符合主导产业', '首位产业']
     """
     return parcel_fit.assign(fit=label(parcel_fit["fit"], FIT_LABELS))
+
+
+def coded(df: pd.DataFrame) -> pd.DataFrame:
+    """A zone or corridor frame with its codes shown as labels (:mod:`devzone.vocab`).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"unit": ["city", "zone"], "area_basis": ["boundary", "approved"]})
+    >>> coded(df).values.tolist()
+    [['全市', '边界量算面积'], ['开发区', '核准面积']]
+    """
+    columns = {
+        "unit": CONTRIBUTION_UNIT_LABELS,
+        "area_basis": AREA_BASIS_LABELS,
+        "member_by": CORRIDOR_MEMBER_LABELS,
+        "fit": FIT_LABELS,
+    }
+    out = df.copy()
+    for col, labels in columns.items():
+        if col in out.columns:
+            out[col] = label(out[col], labels)
+    return out
 
 
 def _missing(x: Any) -> bool:
@@ -296,7 +325,7 @@ def _basis_labels(basis: str) -> dict[str, str]:
     }
 
 
-def write_corridor_report(
+def write_corridor_report(  # noqa: PLR0913 -- keyword-only parts of one report
     out_dir: Path,
     result: ContributionResult,
     *,
@@ -306,6 +335,7 @@ def write_corridor_report(
     policy: CorridorPolicy,
     database: str = "",
     synthetic: bool = False,
+    title: str = "",
 ) -> list[Path]:
     """Write ``走廊贡献_<year>.html`` and ``.xlsx`` into ``out_dir``; return the paths.
 
@@ -367,21 +397,39 @@ def write_corridor_report(
     member_labels = {
         "zone_code": "开发区代码",
         "zone_name": "开发区名称",
-        "member_by": "划入依据 geometry缓冲区/list名单",
+        "member_by": "划入依据 (空间缓冲区/名单)",
         "parcels": "宗地数",
     }
     xlsx_path = write_workbook(
         out_dir / f"走廊贡献_{year}.xlsx",
-        {"结论": summary, "贡献率与拉动": plain(table), "走廊开发区": plain(members)},
+        {"结论": summary, "贡献率与拉动": plain(coded(table)), "走廊开发区": plain(coded(members))},
         labels={**CONTRIBUTION_LABELS, **_basis_labels(basis), **member_labels},
-        notes={
-            "贡献率与拉动": f"{year} 年; "
-            + (f"价格指数 {deflator:g} (上年=1), 可比价; " if result.comparable else f"{basis}; ")
-            + ("合成数据 (synthetic)" if synthetic else "devzone"),
-            "走廊开发区": str(corridor.get("description", "")),
-        },
+        notes=_corridor_notes(
+            year, result, deflator, synthetic=synthetic, title=title, corridor=corridor
+        ),
     )
     return [html_path, xlsx_path]
+
+
+def _corridor_notes(
+    year: int,
+    result: ContributionResult,
+    deflator: float | None,
+    *,
+    synthetic: bool,
+    title: str,
+    corridor: Mapping[str, Any],
+) -> dict[str, str]:
+    """The title row of each corridor sheet: year, price basis, scope, synthetic, database."""
+    basis = f"价格指数 {deflator:g} (上年=1), 可比价" if result.comparable else result.price_basis
+    head = f"{corridor.get('name', '')} {year} 年规上工业增长贡献; {basis}"
+    tail = title or ("合成数据 (synthetic)" if synthetic else "")
+    line = f"{head}; {tail}" if tail else head
+    return {
+        "结论": line,
+        "贡献率与拉动": line,
+        "走廊开发区": f"{line}; {corridor.get('description', '')}".rstrip("; "),
+    }
 
 
 def _charts_rank(current: pd.DataFrame, year: int) -> list[dict]:
@@ -425,6 +473,7 @@ def write_zone_rank_report(  # noqa: PLR0913 -- keyword-only parts of one report
     policy: ZonesPolicy,
     database: str = "",
     synthetic: bool = False,
+    title: str = "",
 ) -> list[Path]:
     """Write ``开发区排名_<year>.html`` and ``.xlsx`` into ``out_dir``; return the paths.
 
@@ -465,25 +514,33 @@ def write_zone_rank_report(  # noqa: PLR0913 -- keyword-only parts of one report
     from devzone.reports.xlsx import write_workbook
 
     cols = [c for c in ZONE_LABELS if c in current.columns]
-    sheets: dict[str, pd.DataFrame] = {"排名与指标": plain(current[cols])}
+    sheets: dict[str, pd.DataFrame] = {"排名与指标": plain(coded(current[cols]))}
     if fit is not None and len(fit):
         sheets["产业不符宗地"] = plain(fit_labelled(fit[fit["fit"] == "misfit"]))
+    line = f"{year} 年度开发区排名; {title or ('合成数据 (synthetic)' if synthetic else '')}"
     xlsx_path = write_workbook(
         out_dir / f"开发区排名_{year}.xlsx",
         sheets,
         labels={**ZONE_LABELS, **FIT_COLUMN_LABELS},
-        notes={"排名与指标": sources_note},
+        notes={"排名与指标": f"{line.rstrip('; ')}; {sources_note}", "产业不符宗地": line},
     )
     return [html_path, xlsx_path]
 
 
-def write_fit_workbook(path: Path, zone_shares: pd.DataFrame, parcel_fit: pd.DataFrame) -> Path:
+def write_fit_workbook(
+    path: Path, zone_shares: pd.DataFrame, parcel_fit: pd.DataFrame, *, title: str = ""
+) -> Path:
     """The industry-fit workbook (``devzone zones fit --out``): zone shares, misfit parcels."""
     from devzone.reports.xlsx import write_workbook
 
     misfit = parcel_fit[parcel_fit["fit"] == "misfit"]
+    sheets = {
+        "开发区产业契合": plain(coded(zone_shares)),
+        "产业不符宗地": plain(fit_labelled(misfit)),
+    }
     return write_workbook(
         path,
-        {"开发区产业契合": plain(zone_shares), "产业不符宗地": plain(fit_labelled(misfit))},
+        sheets,
         labels={**FIT_COLUMN_LABELS, **ZONE_FIT_LABELS},
+        notes=dict.fromkeys(sheets, f"开发区产业契合度; {title}".rstrip("; ")) if title else None,
     )

@@ -36,6 +36,8 @@ if [ "$MODE" = "test" ]; then
   # The case documents (DOCX) are opened and converted to PDF by LibreOffice headless and
   # their text read back with pdftotext (tests/test_documents.py).
   if ! command -v soffice >/dev/null 2>&1; then need libreoffice-writer-nogui; fi
+  # Workbooks are printed to PDF by LibreOffice Calc (tests/test_workbooks.py).
+  need libreoffice-calc-nogui
   need poppler-utils
 fi
 if [ "$MODE" = "test" ] || [ "$MODE" = "bench" ]; then

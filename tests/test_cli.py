@@ -110,3 +110,25 @@ def test_a_broken_database_file_is_a_paragraph_with_or_without_debug(tmp_path) -
         assert res.returncode != 0
         assert "Traceback" not in res.stdout + res.stderr
         assert res.stderr.startswith("Error:")
+
+
+#: The frames of rich's "dots" spinner.
+SPINNER = set("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
+
+
+def test_progress_spinner_on_a_terminal_only(demo_out: Path, tmp_path: Path) -> None:
+    """`devzone idle` shows a spinner on a terminal (rich's TTY_COMPATIBLE=1 stands in for
+    one), none when piped and none with --quiet."""
+    import os
+
+    args = ["idle", "--as-of", "2019-12-31", "--db", str(demo_out / "landbase.gpkg")]
+    tty = {**os.environ, "TTY_COMPATIBLE": "1"}
+    shown = run(*args, "--out", str(tmp_path / "a"), env=tty)
+    piped = run(*args, "--out", str(tmp_path / "b"))
+    quiet = run(*args, "--out", str(tmp_path / "c"), "--quiet", env=tty)
+    for res in (shown, piped, quiet):
+        assert res.returncode == 0, res.stdout + res.stderr
+    assert SPINNER & set(shown.stdout + shown.stderr)
+    assert not SPINNER & set(piped.stdout + piped.stderr)
+    assert not SPINNER & set(quiet.stdout + quiet.stderr)
+    assert "gpkg:" not in piped.stdout + piped.stderr

@@ -111,7 +111,7 @@ def test_corridor_job_2019(engine, tmp_path) -> None:
     assert "甲园区<测试>" not in html
     assert len(re.findall(r'<img class="chart" src="data:image/png;base64,', html)) == 3
     sheet = pd.read_excel(xlsx_path, sheet_name="贡献率与拉动", header=1)
-    corridor_row = sheet[sheet["单元"] == "corridor"].iloc[0]
+    corridor_row = sheet[sheet["单元"] == "走廊"].iloc[0]
     assert corridor_row["贡献率 (比值)"] == pytest.approx(40 / 60)
 
 
