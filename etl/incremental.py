@@ -188,7 +188,7 @@ def clean_changed(
     if skip.any():
         _count_skipped(state, state.raw_stored.iloc[pos[skip]], rows[skip])
     keep = np.flatnonzero(~skip)
-    if not len(keep):
+    if not len(keep) and skip.any():
         keep = np.flatnonzero(skip)[-1:]  # one record still goes through (as unchanged)
         _uncount_one(state)
     cleaned = clean(_subset(raw, keep))
