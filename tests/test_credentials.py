@@ -85,15 +85,19 @@ def test_a_password_in_the_url_is_never_printed(schema_url: str, tmp_path: Path)
         assert "Traceback" not in res.stderr
         outputs += [res.stdout, res.stderr]
     wrong_port = good.replace(":5432/", ":1/")
-    ambiguous = _with_password(schema_url, password, encode=False)  # raw @ : / %
-    for bad in (wrong_port, ambiguous):
-        for command in COMMANDS:
-            res = _run([*command, "--db", bad], tmp_path)
-            assert res.returncode != 0
-            assert "Traceback" not in res.stderr
-            assert "Error:" in res.stderr
-            outputs += [res.stdout, res.stderr]
-    assert "percent-encode" in res.stderr.lower()
+    for command in COMMANDS:
+        res = _run([*command, "--db", wrong_port], tmp_path)
+        assert res.returncode != 0
+        assert "Traceback" not in res.stderr
+        assert "Error:" in res.stderr
+        outputs += [res.stdout, res.stderr]
+    # A password typed raw (@ : / % unescaped) is escaped before the URL is parsed (the
+    # last @ ends it): it connects, and it is printed nowhere either.
+    ambiguous = _with_password(schema_url, password, encode=False)
+    for command in COMMANDS:
+        res = _run([*command, "--db", ambiguous], tmp_path)
+        assert "Traceback" not in res.stderr
+        outputs += [res.stdout, res.stderr]
     _assert_secret_nowhere(password, outputs, tmp_path)
 
 
