@@ -158,12 +158,14 @@ def _change_report(engine, summary: LoadSummary, out: Path | None, *, quiet: boo
     from devzone.etl.kinds import KINDS
     from devzone.jobs.etl_diff import diff_since
 
-    loaded = {KINDS[f.kind].table for f in summary.files} | {
+    loaded = {KINDS[f.kind].table for f in summary.files if f.kind in KINDS} | {
         t for f in summary.files for t in f.derived
     }
     if summary.links is not None:
         loaded.add("parcel_enterprise")
     tables = [t for t in INPUT_TABLES if t in loaded]
+    if not tables:  # e.g. a case ledger only: no registry table changed
+        return
     try:
         found = diff_since(engine, None, tables=tables)  # since the batch before this one
         if not quiet:

@@ -180,7 +180,8 @@ def _policies_sql(table: Table) -> str:
     name = f'"{table.name}"'
     vis = visibility(table.name, table.c.keys())
     if vis is None:
-        read, write = "true", _W if table.name == "load_batch" else f"{_A} AND {_W}"
+        bookkeeping = table.name in ("load_batch", "result_vintage")  # every writer logs here
+        read, write = "true", _W if bookkeeping else f"{_A} AND {_W}"
     else:
         read, write = vis, f"({vis}) AND {_W}"
     clauses = {
